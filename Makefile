@@ -1,0 +1,59 @@
+# GANs for digital art: the two commands are `make lab` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+KERNEL_NAME := gancourse
+LAB_ARGS ?=
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+PYTEST_ARGS ?=
+# Extras installed into the venv; the browser test's playwright comes with `browser`.
+EXTRAS ?= lab,test,browser
+
+.PHONY: help lab test venv kernel execute exercises lint format clean doctor bench
+
+help:  ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml or constraints.txt change (the stamp records it).
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --upgrade --quiet "pip>=23"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL_NAME) --display-name "GANs for digital art (gancourse)" > /dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)  ## create or update .venv with the pinned versions
+
+kernel: $(STAMP)  ## register the course's Jupyter kernel in .venv
+
+lab: $(STAMP)  ## start JupyterLab on lesson 00 (headless: make lab LAB_ARGS="--no-browser --port 8899")
+	$(VENV)/bin/jupyter lab notebooks/00_setup_and_tour.ipynb $(LAB_ARGS)
+
+doctor: $(STAMP)  ## print the environment report
+	$(PY) -m gancourse doctor
+
+test: $(STAMP)  ## unit tests, nbval (quick mode) over notebooks/ and solutions/, exercise sync, ruff
+	$(PY) -m ruff check gancourse tests benchmarks tools
+	GANCOURSE_QUICK=1 MPLBACKEND=agg $(PY) -m pytest -n 2 --dist loadscope \
+	    --nbval-lax --nbval-current-env --nbval-cell-timeout=300 --timeout=900 \
+	    tests notebooks solutions $(PYTEST_ARGS)
+
+execute: $(STAMP)  ## re-run every lesson in FULL mode and save its outputs in place
+	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)
+
+exercises: $(STAMP)  ## rebuild exercises/ from solutions/
+	$(PY) -m gancourse exercises build
+
+lint: $(STAMP)  ## ruff
+	$(PY) -m ruff check gancourse tests benchmarks tools
+
+bench: $(STAMP)  ## run the benchmarks (minutes)
+	for f in benchmarks/*.py; do $(PY) $$f || exit 1; done
+
+clean:  ## remove caches (keeps .venv)
+	rm -rf .pytest_cache .ruff_cache build *.egg-info
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

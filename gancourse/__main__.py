@@ -1,0 +1,5 @@
+import sys
+
+from gancourse.cli import main
+
+sys.exit(main())

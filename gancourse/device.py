@@ -1,0 +1,37 @@
+"""Where to run: the device, and whether we are in Colab."""
+
+from __future__ import annotations
+
+import sys
+
+import torch
+
+
+def get_device(prefer: str | None = None) -> torch.device:
+    """The best available device: ``cuda``, then ``mps``, then ``cpu``.
+
+    ``prefer`` forces one (e.g. ``"cpu"`` for bit-exact reproducibility); asking for a
+    device that is not available raises ``RuntimeError`` saying what is.
+    """
+    if prefer is not None:
+        name = str(prefer)
+        if name.startswith("cuda") and not torch.cuda.is_available():
+            raise RuntimeError("device 'cuda' was requested but no CUDA GPU is available")
+        if name == "mps" and not _mps_available():
+            raise RuntimeError("device 'mps' was requested but Apple MPS is not available")
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if _mps_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def is_colab() -> bool:
+    """True inside Google Colab."""
+    return "google.colab" in sys.modules

@@ -1,0 +1,125 @@
+"""DCGAN generator and discriminator (Radford et al. 2015), sized by arguments.
+
+Guidelines followed: strided (transposed) convolutions instead of pooling, batch norm in
+both nets (not on G's output nor D's input), ReLU in G with tanh output, LeakyReLU(0.2)
+in D, no fully connected hidden layers, weights from N(0, 0.02).
+
+Shapes: ``Generator(z)`` maps z of shape (N, z_dim) to images (N, channels, S, S) in
+[-1, 1]; ``Discriminator(x)`` maps images (N, channels, S, S) to logits of shape (N,).
+S = ``image_size`` is a power of two >= 8; the nets go 4x4 <-> S, doubling per block.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+NORMS = ("batch", "none", "spectral", "layer")
+
+
+def _check_size(image_size: int) -> int:
+    n_up = math.log2(image_size) - 2 if image_size > 0 else -1
+    if image_size < 8 or n_up != int(n_up):
+        raise ValueError(f"image_size must be a power of two >= 8 (8, 16, 32, 64, ...), got {image_size}")
+    return int(n_up)
+
+
+def init_dcgan_weights(module: nn.Module) -> None:
+    """N(0, 0.02) for (transposed) convolutions and linear layers; N(1, 0.02) for norm scales."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, (nn.BatchNorm2d, nn.GroupNorm)):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+class Generator(nn.Module):
+    """z (N, z_dim) -> image (N, channels, image_size, image_size) in [-1, 1].
+
+    ``width`` is the channel count of the last hidden block; block i (from the output)
+    has ``width * 2**i`` channels, so the 4x4 block has ``width * 2**(n_up - 1)``.
+    """
+
+    def __init__(self, z_dim: int = 64, width: int = 64, image_size: int = 32, channels: int = 3):
+        super().__init__()
+        n_up = _check_size(image_size)
+        self.z_dim, self.width, self.image_size, self.channels = z_dim, width, image_size, channels
+        ch = width * 2 ** (n_up - 1)
+        layers: list[nn.Module] = [
+            # (N, z_dim, 1, 1) -> (N, ch, 4, 4)
+            nn.ConvTranspose2d(z_dim, ch, 4, 1, 0, bias=False),
+            nn.BatchNorm2d(ch),
+            nn.ReLU(True),
+        ]
+        for _ in range(n_up - 1):  # each block doubles H and W and halves the channels
+            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU(True)]
+            ch //= 2
+        layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        self.apply(init_dcgan_weights)
+
+    def forward(self, z: Tensor) -> Tensor:
+        if z.dim() != 2 or z.shape[1] != self.z_dim:
+            raise ValueError(f"expected z of shape (N, {self.z_dim}), got {tuple(z.shape)}")
+        return self.net(z[:, :, None, None])
+
+
+def _d_norm(kind: str, channels: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "layer":  # one group = layer norm over (C, H, W); safe with a gradient penalty
+        return nn.GroupNorm(1, channels)
+    return nn.Identity()
+
+
+class Discriminator(nn.Module):
+    """image (N, channels, image_size, image_size) -> logits (N,).
+
+    ``norm``: ``"batch"`` (DCGAN), ``"none"`` or ``"layer"`` (use with a gradient penalty,
+    which batch norm breaks), or ``"spectral"`` (spectral normalisation on every conv).
+    """
+
+    def __init__(self, width: int = 64, image_size: int = 32, channels: int = 3, norm: str = "batch"):
+        super().__init__()
+        if norm not in NORMS:
+            raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
+        n_down = _check_size(image_size)
+        self.width, self.image_size, self.channels, self.norm = width, image_size, channels, norm
+        sn = nn.utils.spectral_norm if norm == "spectral" else (lambda m: m)
+        ch = width
+        # (N, C, S, S) -> (N, width, S/2, S/2); no norm on D's input layer
+        layers: list[nn.Module] = [sn(nn.Conv2d(channels, ch, 4, 2, 1)), nn.LeakyReLU(0.2, True)]
+        for _ in range(n_down - 1):  # halve H and W, double the channels
+            layers += [sn(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=norm != "batch")), _d_norm(norm, ch * 2)]
+            layers += [nn.LeakyReLU(0.2, True)]
+            ch *= 2
+        layers += [sn(nn.Conv2d(ch, 1, 4, 1, 0))]  # (N, ch, 4, 4) -> (N, 1, 1, 1)
+        self.net = nn.Sequential(*layers)
+        self.apply(init_dcgan_weights)
+
+    def forward(self, x: Tensor) -> Tensor:
+        expected = (self.channels, self.image_size, self.image_size)
+        if x.dim() != 4 or tuple(x.shape[1:]) != expected:
+            raise ValueError(f"expected images of shape (N, {', '.join(map(str, expected))}), got {tuple(x.shape)}")
+        return self.net(x).flatten()
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def sample(generator: Generator, n: int, *, seed: int = 0, device: torch.device | str = "cpu") -> Tensor:
+    """n images from ``generator`` in eval mode, from z ~ N(0, I) drawn with ``seed``."""
+    g = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, generator.z_dim, generator=g).to(device)
+    was_training = generator.training
+    generator.eval()
+    with torch.no_grad():
+        x = generator(z)
+    generator.train(was_training)
+    return x

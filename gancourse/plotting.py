@@ -1,0 +1,88 @@
+"""Small plotting helpers shared by the lessons: image grids and animations.
+
+Images follow the course convention: tensors or arrays of shape (N, C, H, W) with values
+in [-1, 1] (C = 1 or 3).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+try:  # torch is a dependency, but keep this module usable on plain arrays
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None  # type: ignore[assignment]
+
+
+def _as_numpy(images) -> np.ndarray:
+    if torch is not None and isinstance(images, torch.Tensor):
+        images = images.detach().to("cpu", torch.float32).numpy()
+    return np.asarray(images, dtype=np.float32)
+
+
+def to_grid(images, nrow: int | None = None, padding: int = 1, pad_value: float = 1.0) -> np.ndarray:
+    """Tile images (N, C, H, W) in [-1, 1] into one (H', W', 3) array in [0, 1].
+
+    ``nrow`` images per row (default: about sqrt(N)); ``pad_value`` in [0, 1] (white).
+    """
+    x = _as_numpy(images)
+    if x.ndim != 4 or x.shape[1] not in (1, 3):
+        raise ValueError(f"expected images of shape (N, C, H, W) with C in (1, 3), got {x.shape}")
+    n, c, h, w = x.shape
+    if n == 0:
+        raise ValueError("no images to show")
+    x = np.clip((x + 1.0) / 2.0, 0.0, 1.0)
+    if c == 1:
+        x = np.repeat(x, 3, axis=1)
+    nrow = nrow or max(1, int(math.ceil(math.sqrt(n))))
+    ncol_rows = int(math.ceil(n / nrow))
+    grid = np.full((ncol_rows * (h + padding) + padding, nrow * (w + padding) + padding, 3), pad_value, np.float32)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        top, left = padding + r * (h + padding), padding + col * (w + padding)
+        grid[top : top + h, left : left + w] = x[i].transpose(1, 2, 0)
+    return grid
+
+
+def show_grid(images, title: str = "", nrow: int | None = None, ax=None, figsize: float = 4.0):
+    """Show a grid of images (N, C, H, W) in [-1, 1] on ``ax`` (a new figure by default)."""
+    grid = to_grid(images, nrow=nrow)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(figsize, figsize * grid.shape[0] / grid.shape[1]))
+    ax.imshow(grid, interpolation="nearest")
+    ax.set_title(title)
+    ax.axis("off")
+    return ax
+
+
+def animate_grids(
+    frames: Sequence, titles: Sequence[str] | None = None, nrow: int | None = None, interval: int = 400, figsize: float = 4.0
+):
+    """An HTML (jshtml) animation of image grids, e.g. fixed-noise samples over training.
+
+    ``frames``: a sequence of image batches (N, C, H, W) in [-1, 1]. Returns an IPython
+    ``HTML`` object; the figure is closed so it is not drawn twice.
+    """
+    from IPython.display import HTML
+    from matplotlib import animation
+
+    grids = [to_grid(f, nrow=nrow) for f in frames]
+    fig, ax = plt.subplots(figsize=(figsize, figsize * grids[0].shape[0] / grids[0].shape[1]))
+    im = ax.imshow(grids[0], interpolation="nearest")
+    ax.axis("off")
+    title = ax.set_title(titles[0] if titles else "")
+
+    def update(i):
+        im.set_data(grids[i])
+        if titles:
+            title.set_text(titles[i])
+        return (im, title)
+
+    anim = animation.FuncAnimation(fig, update, frames=len(grids), interval=interval, blit=False)
+    html = HTML(anim.to_jshtml(default_mode="once"))
+    plt.close(fig)
+    return html
