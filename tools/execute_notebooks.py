@@ -42,6 +42,8 @@ def execute(path: Path, quick: bool, timeout: int) -> float:
             os.environ["GANCOURSE_QUICK"] = env_quick
     elapsed = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
+    # Record how the outputs were made: the hygiene test requires "full" for lessons.
+    nb.metadata["gancourse"] = {"mode": "quick" if quick else "full", "wall_time_s": round(elapsed, 1)}
     nbformat.write(nb, path)
     return elapsed
 
