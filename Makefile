@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 KERNEL_NAME := gancourse
 LAB_ARGS ?=
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 PYTEST_ARGS ?=
 # Extras installed into the venv; the browser test's playwright comes with `browser`.
@@ -31,7 +33,8 @@ venv: $(STAMP)  ## create or update .venv with the pinned versions
 kernel: $(STAMP)  ## register the course's Jupyter kernel in .venv
 
 lab: $(STAMP)  ## start JupyterLab on lesson 00 (headless: make lab LAB_ARGS="--no-browser --port 8899")
-	$(VENV)/bin/jupyter lab notebooks/00_setup_and_tour.ipynb $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	    --LabApp.default_url=/lab/tree/notebooks/00_setup_and_tour.ipynb $(ROOT_ARGS) $(LAB_ARGS)
 
 doctor: $(STAMP)  ## print the environment report
 	$(PY) -m gancourse doctor
