@@ -24,5 +24,7 @@ def test_unknown_command_exits_with_usage(capsys):
 
 
 def test_module_entry_point_runs():
-    proc = subprocess.run([sys.executable, "-m", "gancourse", "--help"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gancourse", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0 and "doctor" in proc.stdout

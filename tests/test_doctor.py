@@ -52,7 +52,12 @@ def test_check_package_old_version(monkeypatch):
 
 
 def test_optional_failures_do_not_fail_the_report():
-    text, code = report([Check("python", True, "3.11"), Check("jupyter kernel", False, "x", "fix it", required=False)])
+    text, code = report(
+        [
+            Check("python", True, "3.11"),
+            Check("jupyter kernel", False, "x", "fix it", required=False),
+        ]
+    )
     assert code == 0 and "Optional" in text and "fix it" in text
     text, code = report([Check("torch", False, "missing", "pip install torch")])
     assert code == 1 and "pip install torch" in text

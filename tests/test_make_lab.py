@@ -44,12 +44,16 @@ def test_make_lab_serves_lesson_00():
         listing = None
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/notebooks", timeout=5) as r:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/contents/notebooks", timeout=5
+                ) as r:
                     listing = json.load(r)
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(1)
-        assert listing is not None, "JupyterLab did not answer: " + (proc.stdout.read1().decode() if proc.poll() is not None else "still starting")
+        assert listing is not None, "JupyterLab did not answer: " + (
+            proc.stdout.read1().decode() if proc.poll() is not None else "still starting"
+        )
         names = [item["name"] for item in listing["content"]]
         assert "00_setup_and_tour.ipynb" in names
     finally:

@@ -46,7 +46,9 @@ def test_badge_and_setup_cell_come_from_the_one_url(path):
         "stale badge: run `python tools/sync_notebooks.py`"
     )
     assert SETUP_TAG in setup.metadata.get("tags", []) and setup.cell_type == "code"
-    assert setup.source == setup_cell_source(url), "stale setup cell: run `python tools/sync_notebooks.py`"
+    assert setup.source == setup_cell_source(url), (
+        "stale setup cell: run `python tools/sync_notebooks.py`"
+    )
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
@@ -67,7 +69,9 @@ def test_lesson_is_committed_with_a_full_run(path):
             for mime in ("image/png", "image/jpeg"):
                 if mime in out.get("data", {}):
                     size = len(base64.b64decode(out.data[mime]))
-                    assert size < MAX_IMAGE_BYTES, f"image of {size} bytes in cell {cell.execution_count}"
+                    assert size < MAX_IMAGE_BYTES, (
+                        f"image of {size} bytes in cell {cell.execution_count}"
+                    )
     assert path.stat().st_size < MAX_NOTEBOOK_BYTES
 
 
@@ -83,16 +87,22 @@ def test_lesson_opens_with_goals_and_closes_with_questions(path):
 
 def test_badge_follows_the_repository_url(tmp_path):
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text('[project]\nname = "x"\n\n[project.urls]\nRepository = "https://github.com/me/my-fork"\n')
+    pyproject.write_text(
+        '[project]\nname = "x"\n\n[project.urls]\nRepository = "https://github.com/me/my-fork"\n'
+    )
     url = repository_url(pyproject)
     assert url == "https://github.com/me/my-fork"
-    assert "github/me/my-fork/blob/main/notebooks/01_x.ipynb" in badge_markdown(url, "notebooks/01_x.ipynb")
+    assert "github/me/my-fork/blob/main/notebooks/01_x.ipynb" in badge_markdown(
+        url, "notebooks/01_x.ipynb"
+    )
     assert "git+https://github.com/me/my-fork" in setup_cell_source(url)
 
 
 def test_setup_cell_does_nothing_outside_colab():
     namespace: dict = {}
-    exec(setup_cell_source("https://github.com/me/my-fork"), namespace)  # would pip install in Colab
+    exec(
+        setup_cell_source("https://github.com/me/my-fork"), namespace
+    )  # would pip install in Colab
     assert "subprocess" not in namespace
 
 

@@ -36,8 +36,12 @@ def test_environment_yml_matches_pyproject(repo_root):
         name = _name(dep)
         if name not in ("python", "pip"):
             conda.add(CONDA_TO_PIP.get(name, name))
-    assert conda == wanted, f"only in environment.yml: {conda - wanted}; only in pyproject: {wanted - conda}"
-    assert pip_section is not None and "-e ." in pip_section, "environment.yml must pip install -e ."
+    assert conda == wanted, (
+        f"only in environment.yml: {conda - wanted}; only in pyproject: {wanted - conda}"
+    )
+    assert pip_section is not None and "-e ." in pip_section, (
+        "environment.yml must pip install -e ."
+    )
 
 
 def test_python_and_widget_ranges_fit_colab(repo_root):
