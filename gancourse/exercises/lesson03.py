@@ -1,0 +1,116 @@
+"""Exercises of lesson 03 (2D GANs and mode collapse); references in
+:mod:`gancourse.toy2d` and :mod:`gancourse.metrics.modes`."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from gancourse.data import toy2d
+from gancourse.exercises.spec import Case, Exercise, OutSpec
+from gancourse.metrics.modes import mode_coverage
+from gancourse.toy2d import MLPDiscriminator
+
+
+def _mbstd_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        {"h": rng.normal(scale=s, size=(n, f))}
+        for n, f, s in ((8, 4, 1.0), (32, 16, 3.0), (5, 2, 0.1))
+    ]
+
+
+def _mbstd_reference(c: Case) -> dict:
+    """The feature exactly as :class:`gancourse.toy2d.MLPDiscriminator` computes it: its body
+    replaced by the identity (width = F = 2 * pack), the input of its head captured."""
+    h = torch.tensor(c["h"], dtype=torch.float32)
+    n, f = h.shape
+    disc = MLPDiscriminator(width=f, depth=1, pack=f // 2, minibatch_std=True)
+    disc.body = nn.Identity()
+    seen: dict = {}
+    disc.head.register_forward_hook(lambda module, inputs, output: seen.setdefault("x", inputs[0]))
+    with torch.no_grad():
+        disc(h.reshape(-1, 2))  # (N * F / 2, 2) -> packed back into (N, F)
+    return {"out": seen["x"]}
+
+
+MINIBATCH_STD = Exercise(
+    name="minibatch_std",
+    lesson="03",
+    number=1,
+    title="The minibatch standard deviation feature",
+    points=2,
+    make_cases=_mbstd_cases,
+    call=lambda fn, c: {"out": fn(torch.tensor(c["h"], dtype=torch.float32))},
+    reference=_mbstd_reference,
+    outputs={
+        "out": OutSpec(kind="tensor", rtol=1e-5, atol=1e-6, label="features with the std column")
+    },
+    reference_api=("gancourse.toy2d.MLPDiscriminator",),
+    inputs=("h",),
+)
+
+
+def _coverage_cases(rng: np.random.Generator) -> list[Case]:
+    means = toy2d.grid25_means().numpy().astype(np.float64)
+    std = toy2d.GRID25_STD
+    cases = []
+    # a healthy sampler, a collapsed one (3 modes), one with wide noise, one far away from all
+    for modes, noise, n in ((25, 1.0, 500), (3, 1.0, 300), (25, 4.0, 400), (0, 0.0, 50)):
+        if modes:
+            pick = rng.choice(25, size=modes, replace=False)
+            centres = means[rng.choice(pick, size=n)]
+            x = centres + noise * std * rng.normal(size=(n, 2))
+        else:
+            x = rng.uniform(10, 20, size=(n, 2))
+        cases.append({"samples": x, "means": means, "std": np.float64(std)})
+    ring = toy2d.ring8_means().numpy().astype(np.float64)
+    x = ring[rng.integers(0, 8, size=200)] + toy2d.RING8_STD * rng.normal(size=(200, 2)) * 2
+    cases.append({"samples": x, "means": ring, "std": np.float64(toy2d.RING8_STD)})
+    return cases
+
+
+def _modes_call(fn, c: Case) -> dict:
+    result = fn(c["samples"].copy(), c["means"].copy(), float(c["std"]))
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise TypeError(f"expected a pair (modes, hq), got {type(result).__name__}")
+    return {"modes": result[0], "hq": result[1]}
+
+
+def _modes_reference(c: Case) -> dict:
+    cov = mode_coverage(c["samples"], c["means"], float(c["std"]))
+    return {"modes": cov.modes, "hq": cov.hq}
+
+
+MODES_AND_QUALITY = Exercise(
+    name="modes_and_quality",
+    lesson="03",
+    number=2,
+    title="Modes captured and high-quality samples",
+    points=3,
+    make_cases=_coverage_cases,
+    call=_modes_call,
+    reference=_modes_reference,
+    outputs={
+        "modes": OutSpec(kind="number", label="modes captured"),
+        "hq": OutSpec(kind="number", rtol=1e-9, atol=1e-9, label="high-quality fraction"),
+    },
+    reference_api=("gancourse.metrics.modes.mode_coverage",),
+    inputs=("samples", "means", "std"),
+)
+
+REVERSE_KL = Exercise(
+    name="reverse_kl",
+    lesson="03",
+    number=4,  # 03.3 in the lesson is an open-ended training run
+    title="Reverse KL of the mode histogram",
+    points=2,
+    make_cases=_coverage_cases,
+    call=lambda fn, c: {"kl": fn(c["samples"].copy(), c["means"].copy(), float(c["std"]))},
+    reference=lambda c: {"kl": mode_coverage(c["samples"], c["means"], float(c["std"])).reverse_kl},
+    outputs={"kl": OutSpec(kind="number", rtol=1e-6, atol=1e-9, label="reverse KL")},
+    reference_api=("gancourse.metrics.modes.mode_coverage",),
+    inputs=("samples", "means", "std"),
+)
+
+EXERCISES = (MINIBATCH_STD, MODES_AND_QUALITY, REVERSE_KL)

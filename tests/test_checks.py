@@ -1,0 +1,158 @@
+"""Student self-checks: right answers pass, and each kind of mistake gets a precise message."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from gancourse import theory
+from gancourse.checks import CheckFailed, check, run_check
+from gancourse.exercises import all_exercises, get_exercise
+from gancourse.exercises.spec import Output, OutSpec, compare
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _namespace(folder: str) -> dict:
+    """Run every solutions (or exercises) notebook's code cells but the checks into one dict."""
+    ns: dict = {}
+    for path in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and not meta.get("grade"):
+                exec(compile(cell.source, f"{path.name}", "exec"), ns)  # noqa: S102 - our own notebooks
+    return ns
+
+
+SOLUTIONS = _namespace("solutions")
+EXERCISES = _namespace("exercises")
+
+
+@pytest.mark.parametrize("ex", all_exercises(), ids=lambda ex: ex.key)
+def test_solutions_pass_their_checks(ex, capsys):
+    for seed in (0, 1):
+        result = run_check(ex.name, SOLUTIONS[ex.name], seed=seed)
+        assert result.passed, result.message
+    getattr(check, ex.name)(SOLUTIONS[ex.name])
+    out = capsys.readouterr().out
+    assert out.startswith(f"✓ {ex.name} is correct") and "fresh test input" in out
+
+
+@pytest.mark.parametrize("ex", all_exercises(), ids=lambda ex: ex.key)
+def test_fresh_exercises_say_not_implemented(ex):
+    result = run_check(ex.name, EXERCISES[ex.name], seed=0)
+    assert not result.passed
+    assert result.message == (
+        f"✗ {ex.name} is not implemented yet: replace `raise NotImplementedError()` with your code."
+    )
+    with pytest.raises(CheckFailed, match="not implemented yet") as info:
+        getattr(check, ex.name)(EXERCISES[ex.name])
+    assert isinstance(info.value, AssertionError)  # nbgrader counts a failed test by an exception
+
+
+@pytest.mark.parametrize("ex", [e for e in all_exercises() if e.inputs], ids=lambda ex: ex.key)
+def test_inputs_are_fresh_each_time(ex):
+    a, b = ex.make_cases(np.random.default_rng(1)), ex.make_cases(np.random.default_rng(2))
+    assert any(not np.array_equal(a[i][k], b[i][k]) for i in range(len(a)) for k in a[i])
+
+
+def test_wrong_shape_says_expected_and_got():
+    def optimal_discriminator(p_data, p_g):
+        return SOLUTIONS["optimal_discriminator"](p_data, p_g)[1:]
+
+    result = run_check("optimal_discriminator", optimal_discriminator, seed=0)
+    m = re.search(r"wrong shape: expected \((\d+),\), got \((\d+),\)", result.message)
+    assert m and int(m.group(1)) == int(m.group(2)) + 1, result.message
+    assert "test 1 of" in result.message and "p_data of shape" in result.message
+
+
+def test_wrong_values_say_where_and_by_how_much():
+    def leaky_relu_backward(dout, x, slope):
+        return dout * np.where(x >= 0, 1.0, slope)  # wrong at x = 0 exactly
+
+    result = run_check("leaky_relu_backward", leaky_relu_backward, seed=0)
+    m = re.search(
+        r"wrong values at (\d+) of (\d+) positions; largest difference ([\d.e+-]+) at index "
+        r"\[(\d+), (\d+)\]: expected ([\d.e+-]+), got ([\d.e+-]+)",
+        result.message,
+    )
+    assert m, result.message
+    assert int(m.group(1)) == 2  # x = 0.0 and x = -0.0 are set in every case
+    case = get_exercise("leaky_relu_backward").make_cases(np.random.default_rng(0))[0]
+    i, j = int(m.group(4)), int(m.group(5))
+    assert case["x"][i, j] == 0.0
+    assert float(m.group(3)) == pytest.approx(abs(case["dout"][i, j]) * 0.8, rel=1e-5)
+
+
+def test_nan_is_reported():
+    def optimal_discriminator(p_data, p_g):
+        with np.errstate(invalid="ignore"):
+            return p_data / (p_data + p_g)
+
+    msg = run_check("optimal_discriminator", optimal_discriminator, seed=0).message
+    assert re.search(r"NaN at \d+ of \d+ positions \(first at \[\d+\]; expected 0.5\)", msg), msg
+
+
+def test_wrong_dtype_and_device():
+    def slerp(z0, z1, t):
+        return SOLUTIONS["slerp"](z0, z1, t).double()
+
+    assert "wrong dtype: expected float32, got float64" in run_check("slerp", slerp, seed=0).message
+    cpu = Output(kind="tensor", dtype="float32", device="cpu", shape=(2,), value=np.zeros(2))
+    other = Output(kind="tensor", dtype="float32", device="cuda:0", shape=(2,), value=np.zeros(2))
+    verdict = compare("z", cpu, other, OutSpec(kind="tensor"))
+    assert verdict.problem == "device" and "expected cpu, got cuda:0" in verdict.message
+
+
+def test_none_error_and_type_messages():
+    def value_function(d, p_data, p_g, dx):
+        np.sum(p_data * d) * dx  # forgot return
+
+    assert (
+        "returned None; did you forget `return`?"
+        in run_check("value_function", value_function).message
+    )
+
+    def reverse_kl(samples, means, std):
+        counts = np.bincount(samples.argmin(axis=1))
+        return counts[100]
+
+    msg = run_check("reverse_kl", reverse_kl, seed=0).message
+    assert "raised IndexError" in msg and "return counts[100]" in msg  # the student's own line
+
+    def slerp(z0, z1, t):
+        return SOLUTIONS["slerp"](z0, z1, t).numpy()
+
+    assert "expected a torch.Tensor, got ndarray" in run_check("slerp", slerp).message
+
+    def gradient_penalty(critic, x_real, x_fake, eps):
+        return SOLUTIONS["gradient_penalty"](critic, x_real, x_fake, eps).detach()
+
+    msg = run_check("gradient_penalty", gradient_penalty).message
+    assert "no graph to the critic's weights" in msg and "create_graph=True" in msg
+
+
+def test_check_raises_on_wrong_and_lists_exercises():
+    with pytest.raises(CheckFailed, match="wrong value"):
+        check.js_divergence(lambda p, q, dx: 0.1)
+    with pytest.raises(AttributeError, match="no exercise called"):
+        check.no_such_exercise  # noqa: B018
+    assert "slerp" in dir(check) and "optimal_discriminator" in dir(check)
+    result = run_check("optimal_discriminator", "not a function")
+    assert (
+        not result.passed
+        and "call it as check.optimal_discriminator(optimal_discriminator)" in result.message
+    )
+
+
+def test_checks_compare_with_the_live_reference(monkeypatch):
+    """The reference is the package function itself: change it and a once-right answer fails."""
+    assert run_check("optimal_discriminator", SOLUTIONS["optimal_discriminator"], seed=0).passed
+    monkeypatch.setattr(
+        theory, "optimal_discriminator", lambda p_data, p_g: np.full(np.shape(p_data), 0.5)
+    )
+    assert not run_check("optimal_discriminator", SOLUTIONS["optimal_discriminator"], seed=0).passed
