@@ -1,0 +1,221 @@
+"""The course trainer: exact resume, interrupts, divergence checks, checkpoint errors."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import torch
+
+from gancourse import checkpoint as ckpt_mod
+from gancourse.checkpoint import (
+    CheckpointError,
+    load_checkpoint,
+    load_generator_file,
+    save_generator_file,
+)
+from gancourse.losses import GANLoss, d_loss_bce, g_loss_nonsaturating
+from gancourse.models import Discriminator, Generator
+from gancourse.train import History, TrainingDiverged, train_gan, train_step
+
+N_IMAGES, BATCH = 96, 16  # 6 steps per epoch
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models: one thread is fastest, and the result must not depend on it."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def _images(seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    # a learnable toy distribution: random smooth blobs, in [-1, 1]
+    x = torch.rand(N_IMAGES, 3, 2, 2, generator=g) * 2 - 1
+    return torch.nn.functional.interpolate(x, size=8, mode="bilinear", align_corners=False)
+
+
+def _run(**kwargs):
+    torch.manual_seed(123)  # initial weights
+    G, D = Generator(8, 4, 8, 3), Discriminator(4, 8, 3)
+    kwargs.setdefault("images", _images())
+    images = kwargs.pop("images")
+    return train_gan(
+        G, D, images, batch_size=BATCH, seed=7, device="cpu", progress=False, sync_every=4, **kwargs
+    )
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_history_shapes_and_ranges():
+    r = _run(epochs=2, n_fixed=9, sample_every=5)
+    h = r.history
+    assert r.steps == 12 and not r.interrupted and r.images_per_second > 0
+    assert h.step == list(range(1, 13))
+    assert all(len(getattr(h, k)) == 12 for k in ("loss_d", "loss_g", "d_real", "d_fake"))
+    assert h.d_output == "probability"
+    assert all(0.0 <= v <= 1.0 for v in h.d_real + h.d_fake)
+    # grids at step 0, every 5 steps and at the end, all of the same fixed noise
+    assert [s for s, _ in h.samples] == [0, 5, 10, 12]
+    for _, x in h.samples:
+        assert x.shape == (9, 3, 8, 8) and x.abs().max() <= 1.0
+    assert not torch.equal(h.samples[0][1], h.samples[-1][1])  # the generator moved
+
+
+def test_same_seed_same_losses_and_wgan_scores():
+    a, b = _run(epochs=1), _run(epochs=1)
+    assert a.history.loss_d == b.history.loss_d
+    w = _run(epochs=1, loss="wgan-gp")
+    assert w.history.d_output == "score"
+
+
+def test_resume_at_epoch_end_equals_uninterrupted(tmp_path):
+    full = _run(epochs=3)
+    ck = tmp_path / "run.pt"
+    first = _run(epochs=1, checkpoint=ck)
+    assert first.checkpoint == ck and load_checkpoint(ck, kind="train")["step"] == 6
+    resumed = _run(epochs=3, resume=ck)
+    assert resumed.steps == 18
+    for k in ("loss_d", "loss_g", "d_real", "d_fake"):
+        assert getattr(resumed.history, k) == getattr(full.history, k), k
+    for p, q in zip(resumed.generator.parameters(), full.generator.parameters()):
+        assert torch.equal(p, q)
+
+
+def test_interrupt_mid_epoch_keeps_checkpoint_and_resumes_exactly(tmp_path):
+    full = _run(epochs=2, loss="wgan-gp")  # the penalty uses the global RNG: restored too
+    ck = tmp_path / "run.pt"
+    digests = {}
+
+    def interrupt(step: int, history: History) -> None:
+        if step == 4:
+            digests["before"] = _digest(ck)  # written at step 3
+        if step == 5:
+            raise KeyboardInterrupt
+
+    part = _run(epochs=2, loss="wgan-gp", checkpoint=ck, checkpoint_every=3, callback=interrupt)
+    assert part.interrupted and part.steps == 5
+    assert len(part.history) == 5  # the history so far is kept, including unsynced steps
+    assert part.history.loss_d == full.history.loss_d[:5]
+    assert _digest(ck) == digests["before"]  # the checkpoint is left as it was
+    assert list(tmp_path.iterdir()) == [ck]  # and no temporary file is left behind
+    resumed = _run(epochs=2, loss="wgan-gp", resume=ck)
+    assert resumed.history.loss_d == full.history.loss_d
+    assert resumed.history.loss_g == full.history.loss_g
+
+
+def test_interrupt_while_writing_keeps_old_checkpoint(tmp_path, monkeypatch):
+    ck = tmp_path / "run.pt"
+    _run(epochs=1, checkpoint=ck)
+    before = _digest(ck)
+    real_save = torch.save
+
+    def save_then_interrupt(obj, f, *a, **k):
+        real_save(obj, f, *a, **k)
+        raise KeyboardInterrupt  # after the temp file is written, before os.replace
+
+    monkeypatch.setattr(ckpt_mod.torch, "save", save_then_interrupt)
+    r = _run(epochs=2, checkpoint=ck, resume=ck)
+    assert r.interrupted
+    assert _digest(ck) == before and list(tmp_path.iterdir()) == [ck]
+
+
+def test_nan_loss_stops_with_clear_message(tmp_path):
+    def d_loss_nan_after_3(d_real, d_fake, calls=[0]):  # noqa: B006 - a call counter
+        calls[0] += 1
+        loss = d_loss_bce(d_real, d_fake)
+        return loss * float("nan") if calls[0] > 3 else loss
+
+    ck = tmp_path / "run.pt"
+    nan_loss = GANLoss("nan-after-3", d_loss_nan_after_3, g_loss_nonsaturating)
+    with pytest.raises(TrainingDiverged) as info:
+        _run(epochs=2, loss=nan_loss, checkpoint=ck, checkpoint_every=2)
+    msg = str(info.value)
+    assert "step 4" in msg and "loss_d" in msg and "not finite (NaN or inf)" in msg
+    assert "learning rate" in msg and "Try:" in msg and str(ck) in msg
+    assert info.value.step == 4 and len(info.value.history) == 3
+    saved = load_checkpoint(ck, kind="train")  # the last good checkpoint, NaN-free
+    assert saved["step"] == 2
+
+
+def test_exploding_loss_stops_and_blames_lipschitz():
+    huge = GANLoss(
+        "unconstrained-wgan", lambda r, f: 1e6 * (f.mean() - r.mean() + 1.0), lambda f: -f.mean()
+    )
+    with pytest.raises(TrainingDiverged, match="exploded.*\n.*Lipschitz"):
+        _run(epochs=1, loss=huge)
+
+
+def test_bad_inputs_are_named():
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        _run(epochs=1, images=_images() * 3)
+    with pytest.raises(ValueError, match="at least batch_size"):
+        _run(epochs=1, images=_images()[:8])
+    with pytest.raises(ValueError, match="unknown loss"):
+        _run(epochs=1, loss="nope")
+
+
+def test_corrupted_or_wrong_checkpoint_gives_clear_error(tmp_path):
+    ck = tmp_path / "run.pt"
+    _run(epochs=1, checkpoint=ck)
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(ck.read_bytes()[: ck.stat().st_size // 2])
+    with pytest.raises(CheckpointError, match="truncated or corrupted"):
+        _run(epochs=2, resume=broken)
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(3)}, other)
+    with pytest.raises(CheckpointError, match="not a gancourse checkpoint"):
+        load_checkpoint(other)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.pt")
+    with pytest.raises(CheckpointError, match="different run.*batch_size"):
+        torch.manual_seed(0)
+        train_gan(
+            Generator(8, 4, 8, 3),
+            Discriminator(4, 8, 3),
+            _images(),
+            batch_size=8,
+            epochs=2,
+            resume=ck,
+            device="cpu",
+            progress=False,
+        )
+    with pytest.raises(CheckpointError, match="'generator' file, expected a 'train'"):
+        g = tmp_path / "g.pt"
+        save_generator_file(Generator(8, 4, 8, 3), g)
+        _run(epochs=2, resume=g)
+
+
+def test_generator_file_round_trip(tmp_path):
+    r = _run(epochs=1)
+    path = save_generator_file(r.generator, tmp_path / "g.pt", {"seed": 7})
+    G, info = load_generator_file(path)
+    assert info["seed"] == 7 and info["config"]["z_dim"] == 8 and not G.training
+    z = torch.randn(5, 8)
+    r.generator.eval()
+    assert torch.allclose(G(z), r.generator(z))
+
+
+def test_train_step_updates_both_nets_and_only_grads_of_g_in_g_step():
+    torch.manual_seed(0)
+    G, D = Generator(8, 4, 8, 3), Discriminator(4, 8, 3)
+    opt_g, opt_d = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
+    g0, d0 = [p.clone() for p in G.parameters()], [p.clone() for p in D.parameters()]
+    stats = train_step(
+        G,
+        D,
+        GANLoss("ns", d_loss_bce, g_loss_nonsaturating),
+        opt_g,
+        opt_d,
+        _images()[:8],
+        torch.randn(8, 8),
+    )
+    assert stats.shape == (4,) and torch.isfinite(stats).all()
+    assert all(not torch.equal(a, b) for a, b in zip(g0, G.parameters()))
+    assert all(not torch.equal(a, b) for a, b in zip(d0, D.parameters()))
+    assert all(p.requires_grad for p in D.parameters())
