@@ -26,6 +26,10 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --upgrade --quiet "pip>=23"
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL_NAME) --display-name "GANs for digital art (gancourse)" > /dev/null
+	@# nbgrader is only a test dependency: keep its server and lab extensions out of the course's JupyterLab
+	-for ext in formgrader validate_assignment assignment_list course_list; do \
+	    $(VENV)/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$ext > /dev/null 2>&1; done
+	-$(VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader > /dev/null 2>&1
 	touch $(STAMP)
 
 venv: $(STAMP)  ## create or update .venv with the pinned versions
@@ -41,6 +45,7 @@ doctor: $(STAMP)  ## print the environment report
 
 test: $(STAMP)  ## unit tests, nbval (quick mode) over notebooks/ and solutions/, exercise sync, ruff
 	$(PY) -m ruff check gancourse tests benchmarks tools
+	$(PY) -m gancourse exercises check
 	GANCOURSE_QUICK=1 MPLBACKEND=agg $(PY) -m pytest -n 2 --dist loadscope \
 	    --nbval-lax --nbval-current-env --nbval-cell-timeout=300 --timeout=900 \
 	    tests notebooks solutions $(PYTEST_ARGS)

@@ -18,7 +18,9 @@ from gancourse.device import is_colab
 
 MIN_PYTHON = (3, 10)
 KERNEL_NAME = "gancourse"
-FIX_INSTALL = "run `make lab` (or `pip install -e .` in your environment; in Colab run the setup cell)"
+FIX_INSTALL = (
+    "run `make lab` (or `pip install -e .` in your environment; in Colab run the setup cell)"
+)
 
 # (import name, pip name, minimum version, required)
 PACKAGES: list[tuple[str, str, str, bool]] = [
@@ -116,7 +118,9 @@ def check_kernel() -> Check:
             required=False,
         )
     if KERNEL_NAME in specs:
-        return Check("jupyter kernel", True, f"'{KERNEL_NAME}' at {specs[KERNEL_NAME]}", required=False)
+        return Check(
+            "jupyter kernel", True, f"'{KERNEL_NAME}' at {specs[KERNEL_NAME]}", required=False
+        )
     return Check(
         "jupyter kernel",
         False,
@@ -140,7 +144,11 @@ def run_checks() -> list[Check]:
 
     checks = [check_python()]
     checks += [check_package(*spec) for spec in PACKAGES]
-    checks.append(Check("gancourse", True, f"{gancourse.__version__} at {os.path.dirname(gancourse.__file__)}"))
+    checks.append(
+        Check(
+            "gancourse", True, f"{gancourse.__version__} at {os.path.dirname(gancourse.__file__)}"
+        )
+    )
     checks.append(check_device())
     checks.append(check_quick_mode())
     checks.append(check_kernel())

@@ -22,7 +22,9 @@ NORMS = ("batch", "none", "spectral", "layer")
 def _check_size(image_size: int) -> int:
     n_up = math.log2(image_size) - 2 if image_size > 0 else -1
     if image_size < 8 or n_up != int(n_up):
-        raise ValueError(f"image_size must be a power of two >= 8 (8, 16, 32, 64, ...), got {image_size}")
+        raise ValueError(
+            f"image_size must be a power of two >= 8 (8, 16, 32, 64, ...), got {image_size}"
+        )
     return int(n_up)
 
 
@@ -56,7 +58,11 @@ class Generator(nn.Module):
             nn.ReLU(True),
         ]
         for _ in range(n_up - 1):  # each block doubles H and W and halves the channels
-            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU(True)]
+            layers += [
+                nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ch // 2),
+                nn.ReLU(True),
+            ]
             ch //= 2
         layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
@@ -83,7 +89,9 @@ class Discriminator(nn.Module):
     which batch norm breaks), or ``"spectral"`` (spectral normalisation on every conv).
     """
 
-    def __init__(self, width: int = 64, image_size: int = 32, channels: int = 3, norm: str = "batch"):
+    def __init__(
+        self, width: int = 64, image_size: int = 32, channels: int = 3, norm: str = "batch"
+    ):
         super().__init__()
         if norm not in NORMS:
             raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
@@ -94,7 +102,10 @@ class Discriminator(nn.Module):
         # (N, C, S, S) -> (N, width, S/2, S/2); no norm on D's input layer
         layers: list[nn.Module] = [sn(nn.Conv2d(channels, ch, 4, 2, 1)), nn.LeakyReLU(0.2, True)]
         for _ in range(n_down - 1):  # halve H and W, double the channels
-            layers += [sn(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=norm != "batch")), _d_norm(norm, ch * 2)]
+            layers += [
+                sn(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=norm != "batch")),
+                _d_norm(norm, ch * 2),
+            ]
             layers += [nn.LeakyReLU(0.2, True)]
             ch *= 2
         layers += [sn(nn.Conv2d(ch, 1, 4, 1, 0))]  # (N, ch, 4, 4) -> (N, 1, 1, 1)
@@ -104,7 +115,8 @@ class Discriminator(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         expected = (self.channels, self.image_size, self.image_size)
         if x.dim() != 4 or tuple(x.shape[1:]) != expected:
-            raise ValueError(f"expected images of shape (N, {', '.join(map(str, expected))}), got {tuple(x.shape)}")
+            shape = ", ".join(map(str, expected))
+            raise ValueError(f"expected images of shape (N, {shape}), got {tuple(x.shape)}")
         return self.net(x).flatten()
 
 
@@ -113,7 +125,9 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def sample(generator: Generator, n: int, *, seed: int = 0, device: torch.device | str = "cpu") -> Tensor:
+def sample(
+    generator: Generator, n: int, *, seed: int = 0, device: torch.device | str = "cpu"
+) -> Tensor:
     """n images from ``generator`` in eval mode, from z ~ N(0, I) drawn with ``seed``."""
     g = torch.Generator().manual_seed(seed)
     z = torch.randn(n, generator.z_dim, generator=g).to(device)

@@ -24,7 +24,9 @@ def _as_numpy(images) -> np.ndarray:
     return np.asarray(images, dtype=np.float32)
 
 
-def to_grid(images, nrow: int | None = None, padding: int = 1, pad_value: float = 1.0) -> np.ndarray:
+def to_grid(
+    images, nrow: int | None = None, padding: int = 1, pad_value: float = 1.0
+) -> np.ndarray:
     """Tile images (N, C, H, W) in [-1, 1] into one (H', W', 3) array in [0, 1].
 
     ``nrow`` images per row (default: about sqrt(N)); ``pad_value`` in [0, 1] (white).
@@ -40,7 +42,11 @@ def to_grid(images, nrow: int | None = None, padding: int = 1, pad_value: float 
         x = np.repeat(x, 3, axis=1)
     nrow = nrow or max(1, int(math.ceil(math.sqrt(n))))
     ncol_rows = int(math.ceil(n / nrow))
-    grid = np.full((ncol_rows * (h + padding) + padding, nrow * (w + padding) + padding, 3), pad_value, np.float32)
+    grid = np.full(
+        (ncol_rows * (h + padding) + padding, nrow * (w + padding) + padding, 3),
+        pad_value,
+        np.float32,
+    )
     for i in range(n):
         r, col = divmod(i, nrow)
         top, left = padding + r * (h + padding), padding + col * (w + padding)
@@ -60,7 +66,11 @@ def show_grid(images, title: str = "", nrow: int | None = None, ax=None, figsize
 
 
 def animate_grids(
-    frames: Sequence, titles: Sequence[str] | None = None, nrow: int | None = None, interval: int = 400, figsize: float = 4.0
+    frames: Sequence,
+    titles: Sequence[str] | None = None,
+    nrow: int | None = None,
+    interval: int = 400,
+    figsize: float = 4.0,
 ):
     """An HTML (jshtml) animation of image grids, e.g. fixed-noise samples over training.
 

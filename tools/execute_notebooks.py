@@ -43,7 +43,10 @@ def execute(path: Path, quick: bool, timeout: int) -> float:
     elapsed = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
     # Record how the outputs were made: the hygiene test requires "full" for lessons.
-    nb.metadata["gancourse"] = {"mode": "quick" if quick else "full", "wall_time_s": round(elapsed, 1)}
+    nb.metadata["gancourse"] = {
+        "mode": "quick" if quick else "full",
+        "wall_time_s": round(elapsed, 1),
+    }
     nbformat.write(nb, path)
     return elapsed
 
@@ -51,7 +54,9 @@ def execute(path: Path, quick: bool, timeout: int) -> float:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--quick", action="store_true", help="run in quick mode (GANCOURSE_QUICK=1)")
+    parser.add_argument(
+        "--quick", action="store_true", help="run in quick mode (GANCOURSE_QUICK=1)"
+    )
     parser.add_argument("--timeout", type=int, default=3600, help="per-cell timeout in seconds")
     args = parser.parse_args(argv)
     failed = 0

@@ -47,7 +47,11 @@ def sync(path: Path, repo_url: str) -> bool:
     else:
         setup_cell = nbformat.v4.new_code_cell(setup, metadata={"tags": [SETUP_TAG]})
     nb.cells = [badge_cell, setup_cell] + cells
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
     after = nbformat.writes(nb)
     if after != before:
         nbformat.write(nb, path)
@@ -58,7 +62,8 @@ def sync(path: Path, repo_url: str) -> bool:
 def main(argv: list[str]) -> int:
     repo_url = repository_url(ROOT / "pyproject.toml")
     paths = [Path(p) for p in argv] or sorted(
-        list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + list((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+        list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+        + list((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
     )
     for path in paths:
         changed = sync(path, repo_url)
