@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # torch is imported on use, so `is_colab` (and the doctor) work without it
+    import torch
 
 
 def get_device(prefer: str | None = None) -> torch.device:
@@ -13,6 +15,8 @@ def get_device(prefer: str | None = None) -> torch.device:
     ``prefer`` forces one (e.g. ``"cpu"`` for bit-exact reproducibility); asking for a
     device that is not available raises ``RuntimeError`` saying what is.
     """
+    import torch
+
     if prefer is not None:
         name = str(prefer)
         if name.startswith("cuda") and not torch.cuda.is_available():
@@ -28,6 +32,8 @@ def get_device(prefer: str | None = None) -> torch.device:
 
 
 def _mps_available() -> bool:
+    import torch
+
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
 

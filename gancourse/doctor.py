@@ -19,7 +19,7 @@ from gancourse.device import is_colab
 MIN_PYTHON = (3, 10)
 KERNEL_NAME = "gancourse"
 FIX_INSTALL = (
-    "run `make lab` (or `pip install -e .` in your environment; in Colab run the setup cell)"
+    "`make lab` installs everything; elsewhere `pip install -e .`; in Colab run the setup cell"
 )
 
 # (import name, pip name, minimum version, required)
@@ -74,7 +74,7 @@ def check_package(module: str, pip_name: str, minimum: str, required: bool = Tru
             pip_name,
             False,
             f"missing ({type(exc).__name__}: {exc})",
-            fix=f"pip install '{pip_name}>={minimum}'  (or {FIX_INSTALL})",
+            fix=f"pip install '{pip_name}>={minimum}'  (or: {FIX_INSTALL})",
             required=required,
         )
     version = str(getattr(mod, "__version__", "unknown"))

@@ -74,3 +74,22 @@ def test_bad_quick_mode_value_fails_doctor(monkeypatch):
     monkeypatch.setenv("GANCOURSE_QUICK", "perhaps")
     text, code = report(doctor.run_checks())
     assert code == 1 and "GANCOURSE_QUICK" in text
+
+
+def test_doctor_runs_and_fails_clearly_without_torch():
+    proc = _run(
+        "import sys; sys.modules['torch'] = None\n"
+        "from gancourse.cli import main; raise SystemExit(main(['doctor']))"
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "[ERR] torch" in proc.stdout and "pip install 'torch>=2.1'" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_train_without_torch_points_to_the_doctor():
+    proc = _run(
+        "import sys; sys.modules['torch'] = None\n"
+        "from gancourse.cli import main; raise SystemExit(main(['train', 'dcgan']))"
+    )
+    assert proc.returncode == 1
+    assert "gancourse doctor" in proc.stderr and "Traceback" not in proc.stderr

@@ -52,4 +52,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {p}")
     if not results and not problems:
         print("no solutions/NN_*.ipynb found")
+    elif args.action == "check" and not problems:
+        print(f"exercises/ is in sync with solutions/ ({len(results)} notebooks)")
     return 1 if problems else 0
