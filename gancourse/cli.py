@@ -21,11 +21,38 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="report whether this environment can run the course")
     doctor.set_defaults(func=_run_doctor)
 
+    try:  # the other commands need torch and numpy; without them only `doctor` can run
+        from gancourse import cli_dcgan, toy2d
+        from gancourse.exercises import cli as exercises_cli
+        from gancourse.grading import cli as grading_cli
+    except ImportError as exc:
+        _register_unavailable(sub, exc)
+        return parser
+
     train = sub.add_parser("train", help="train a model from the command line")
     train_sub = train.add_subparsers(dest="target", metavar="TARGET", required=True)
-    _ = train_sub  # lesson trainers register here: <module>.add_parser(train_sub)
+    toy2d.add_parser(train_sub)  # lesson 03: train toy2d
+    cli_dcgan.add_parser(train_sub)  # lesson 05: train dcgan
+
+    exercises_cli.add_parser(sub)  # exercises build | check | list
+    grading_cli.add_parser(sub)  # grade SUBMISSIONS_DIR --out grades.csv
 
     return parser
+
+
+def _register_unavailable(sub, exc: ImportError) -> None:
+    def unavailable(args: argparse.Namespace) -> int:
+        print(f"gancourse {args.command}: cannot run ({exc}).", file=sys.stderr)
+        print(
+            "Run `python -m gancourse doctor` to see what is missing and how to fix it.",
+            file=sys.stderr,
+        )
+        return 1
+
+    for name in ("train", "exercises", "grade"):
+        command = sub.add_parser(name, help=f"unavailable: {exc}")
+        command.add_argument("rest", nargs=argparse.REMAINDER)
+        command.set_defaults(func=unavailable)
 
 
 def _run_doctor(args: argparse.Namespace) -> int:

@@ -1,0 +1,258 @@
+"""Lesson 03's live training widget: a GAN-Lab-style view you can start, stop and steer.
+
+Plain, testable pieces:
+
+- :class:`GANLabSession` holds G, D and their optimisers and advances the game with
+  :func:`gancourse.toy2d.train_step` (constant learning rates, no EMA: the raw dynamics);
+- :func:`render_png` draws a :class:`gancourse.viz2d.State2D` to PNG bytes.
+
+:class:`GANLabWidget` is the thin ipywidgets layer (core widgets only, ipywidgets 7.6+ and
+8): data, loss, learning rates and D steps per G step; Start/Stop, "+200 steps" and Reset
+buttons; a readout and an ``Image``. Training runs in a background thread in chunks, so
+Stop works while it trains. When shown, it also carries the current PNG, so a viewer that
+cannot render widgets shows a static figure; :func:`gan_lab_widget` falls back to a plain
+figure when ipywidgets is missing.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import threading
+from dataclasses import replace
+from typing import Any
+
+import torch
+from matplotlib.figure import Figure
+
+from gancourse.data.toy2d import TOY2D, toy2d_sampler
+from gancourse.losses import LOSSES, get_loss
+from gancourse.toy2d import DATA_SCALE, Toy2DConfig, build_models, d_update, train_step
+from gancourse.viz2d import State2D, capture_state, plot_state
+
+__all__ = ["GANLabSession", "GANLabWidget", "gan_lab_widget", "render_png"]
+
+
+class GANLabSession:
+    """One game between an MLP G and D on toy 2D data, advanced step by step.
+
+    ``config`` is a :class:`Toy2DConfig` (its ``loss``, ``lr_g``, ``lr_d``, ``d_steps``,
+    ``pack``, ``batch_size`` and sizes are used; ``steps``, EMA and the finishing phase
+    are not). Deterministic for a given ``seed``.
+    """
+
+    def __init__(self, config: Toy2DConfig | None = None, *, seed: int = 0):
+        self.config = config or replace(Toy2DConfig(), data="ring8")
+        self.seed = seed
+        self.reset()
+
+    def reset(self) -> None:
+        cfg = self.config
+        torch.manual_seed(self.seed)
+        self.loss = get_loss(cfg.loss)
+        self.sampler = toy2d_sampler(cfg.data)
+        self.scale = DATA_SCALE[cfg.data]
+        self.gen = torch.Generator().manual_seed(self.seed + 1)
+        self.G, self.D = build_models(cfg)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
+        self.step = 0
+        self.real = self.sampler(500, seed=self.seed + 2)
+
+    def set_learning_rates(self, lr_g: float, lr_d: float) -> None:
+        """Change the learning rates without restarting the game."""
+        self.config = replace(self.config, lr_g=lr_g, lr_d=lr_d)
+        for pg in self.opt_g.param_groups:
+            pg["lr"] = lr_g
+        for pg in self.opt_d.param_groups:
+            pg["lr"] = lr_d
+
+    def advance(self, n_steps: int) -> tuple[float, float]:
+        """Play ``n_steps`` G updates (each after ``d_steps`` D updates); return the last losses."""
+        cfg, b = self.config, self.config.batch_size
+        d_val = g_val = float("nan")
+        gp = self.loss.gp_weight if cfg.gp_weight is None else cfg.gp_weight
+        for _ in range(n_steps):
+            for k in range(cfg.d_steps):
+                x_real = self.sampler(b, generator=self.gen) / self.scale
+                z = torch.randn(b, cfg.z_dim, generator=self.gen)
+                z_g = torch.randn(b, cfg.z_dim, generator=self.gen)
+                if k < cfg.d_steps - 1:  # extra D-only steps
+                    d_update(self.G, self.D, self.opt_d, self.loss, x_real, z, gp)
+                else:
+                    d_val, g_val = train_step(
+                        self.G, self.D, self.opt_g, self.opt_d, self.loss, x_real, z, z_g, gp
+                    )
+            self.step += 1
+        return d_val, g_val
+
+    def state(self, resolution: int = 60) -> State2D:
+        """The current GAN-Lab snapshot (see :func:`gancourse.viz2d.capture_state`)."""
+        return capture_state(
+            self.G,
+            self.D,
+            self.loss,
+            self.real,
+            scale=self.scale,
+            step=self.step,
+            resolution=resolution,
+        )
+
+    def coverage(self, n: int = 2500):
+        """Mode coverage of n samples (grid25 and ring8 only)."""
+        from gancourse.metrics.modes import mode_coverage
+
+        mix = TOY2D[self.config.data]
+        with torch.no_grad():
+            z = torch.randn(n, self.config.z_dim, generator=torch.Generator().manual_seed(0))
+            x = self.G(z) * self.scale
+        return mode_coverage(x, mix.means, mix.std)
+
+
+def render_png(state: State2D, title: str | None = None, size: float = 4.0) -> bytes:
+    """PNG bytes of one snapshot (a pyplot-free figure, nothing leaks)."""
+    fig = Figure(figsize=(size, size))
+    ax = fig.add_subplot()
+    plot_state(state, ax, title=title)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    return buf.getvalue()
+
+
+class GANLabWidget:
+    """Live training: choose data, loss, learning rates and D steps; Start/Stop; watch.
+
+    ``chunk`` G steps are played between redraws; ``max_steps`` stops a forgotten run.
+    :meth:`play` advances synchronously (what the buttons call), so tests need no thread.
+    """
+
+    def __init__(
+        self,
+        data: str = "ring8",
+        loss: str = "nonsaturating",
+        chunk: int = 100,
+        max_steps: int = 20000,
+    ):
+        import ipywidgets as W
+
+        self.chunk, self.max_steps = chunk, max_steps
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        style = {"description_width": "initial"}
+        self.data = W.Dropdown(options=sorted(TOY2D), value=data, description="data")
+        self.loss = W.Dropdown(options=sorted(LOSSES), value=loss, description="loss")
+        self.lr_g = W.FloatLogSlider(
+            value=3e-4, base=10, min=-5, max=-2, description="lr G", style=style
+        )
+        self.lr_d = W.FloatLogSlider(
+            value=1e-3, base=10, min=-5, max=-2, description="lr D", style=style
+        )
+        self.d_steps = W.IntSlider(
+            value=1, min=1, max=5, description="D steps / G step", style=style
+        )
+        self.pack = W.IntSlider(value=1, min=1, max=4, description="pack", style=style)
+        self.run = W.ToggleButton(value=False, description="Start", icon="play")
+        self.step_button = W.Button(description=f"+{chunk} steps")
+        self.reset_button = W.Button(description="Reset")
+        self.readout = W.HTML()
+        self.image = W.Image(format="png")
+        controls = W.VBox(
+            [
+                W.HBox([self.data, self.loss]),
+                W.HBox([self.lr_g, self.lr_d]),
+                W.HBox([self.d_steps, self.pack]),
+            ]
+        )
+        buttons = W.HBox([self.run, self.step_button, self.reset_button])
+        self.widget = W.VBox([controls, buttons, self.readout, self.image])
+        self.run.observe(self._on_run, names="value")
+        self.step_button.on_click(lambda _b: self.play(self.chunk))
+        self.reset_button.on_click(lambda _b: self.reset())
+        for w in (self.lr_g, self.lr_d):
+            w.observe(
+                lambda _c: self.session.set_learning_rates(self.lr_g.value, self.lr_d.value),
+                names="value",
+            )
+        for w in (self.data, self.loss, self.d_steps, self.pack):
+            w.observe(lambda _c: self.reset(), names="value")
+        self.reset()
+
+    def _config(self) -> Toy2DConfig:
+        return replace(
+            Toy2DConfig(),
+            data=self.data.value,
+            loss=self.loss.value,
+            lr_g=self.lr_g.value,
+            lr_d=self.lr_d.value,
+            d_steps=self.d_steps.value,
+            pack=self.pack.value,
+        )
+
+    def reset(self) -> None:
+        """Stop any run and start a fresh game from the controls' values."""
+        self.stop()
+        self.session = GANLabSession(self._config())
+        self.redraw()
+
+    def play(self, n_steps: int) -> None:
+        """Advance ``n_steps`` and redraw (synchronous)."""
+        self.last_losses = self.session.advance(n_steps)
+        self.redraw()
+
+    def redraw(self) -> None:
+        st = self.session.state()
+        cov = self.session.coverage()
+        self.readout.value = html.escape(f"step {self.session.step}: {cov}")
+        self.image.value = render_png(st)
+        self.last_state = st
+
+    def _on_run(self, change) -> None:
+        if change["new"]:
+            self.run.description, self.run.icon = "Stop", "stop"
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, daemon=True)
+            self._thread.start()
+        else:
+            self._stop.set()
+            self.run.description, self.run.icon = "Start", "play"
+
+    def _loop(self) -> None:
+        while not self._stop.is_set() and self.session.step < self.max_steps:
+            self.play(self.chunk)
+        self.run.value = False
+
+    def stop(self) -> None:
+        """Stop a background run (returns when the current chunk is done)."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=30)
+        self._thread = None
+        if getattr(self, "run", None) is not None and self.run.value:
+            self.run.value = False
+
+    def _repr_mimebundle_(self, **kwargs) -> dict[str, Any]:
+        """The widget view plus the current PNG and a text line as fallbacks."""
+        return {
+            "application/vnd.jupyter.widget-view+json": {
+                "version_major": 2,
+                "version_minor": 0,
+                "model_id": self.widget.model_id,
+            },
+            "image/png": base64.b64encode(self.image.value).decode("ascii"),
+            "text/plain": html.unescape(self.readout.value),
+        }
+
+
+def gan_lab_widget(data: str = "ring8", loss: str = "nonsaturating", **kwargs):
+    """The lesson's widget, or (without ipywidgets) a static figure after 500 steps."""
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        session = GANLabSession(replace(Toy2DConfig(), data=data, loss=loss))
+        session.advance(500)
+        fig = Figure(figsize=(4, 4))
+        plot_state(session.state(), fig.add_subplot())
+        return fig
+    return GANLabWidget(data, loss, **kwargs)

@@ -1,0 +1,240 @@
+"""Lesson 03: toy 2D samplers, the MLP GAN, its trainer, the 2D view and the CLI."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from gancourse.data import TOY2D, grid25, grid25_means, ring8, ring8_means, spiral, toy2d_sampler
+from gancourse.losses import get_loss
+from gancourse.toy2d import (
+    MLPDiscriminator,
+    MLPGenerator,
+    Toy2DConfig,
+    evaluate,
+    generate,
+    train_toy2d,
+)
+from gancourse.viz2d import animate_states, capture_state, generator_push, plot_snapshots
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny MLPs: one thread is as fast, and far faster on a busy shared machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+ONE_THREAD_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def test_grid25_means_are_the_papers():
+    m = grid25_means()
+    assert m.shape == (25, 2)
+    assert sorted(set(m[:, 0].tolist())) == [-4.0, -2.0, 0.0, 2.0, 4.0]
+    assert len({tuple(p) for p in m.tolist()}) == 25
+    assert TOY2D["grid25"].std == 0.05
+
+
+def test_ring8_means_are_the_papers():
+    m = ring8_means()
+    assert m.shape == (8, 2)
+    assert torch.allclose(m.norm(dim=1), torch.ones(8), atol=1e-6)
+    angles = torch.atan2(m[:, 1], m[:, 0]) % (2 * math.pi)
+    assert torch.allclose(angles.sort().values, torch.arange(8) * math.pi / 4, atol=1e-5)
+    assert TOY2D["ring8"].std == 0.01
+
+
+@pytest.mark.parametrize("name,sampler", [("grid25", grid25), ("ring8", ring8)])
+def test_sampler_std_and_counts(name, sampler):
+    mix = TOY2D[name]
+    x = sampler(20_000, seed=1)
+    assert x.shape == (20_000, 2) and x.dtype == torch.float32
+    nearest = torch.cdist(x, mix.means).argmin(1)
+    resid = x - mix.means[nearest]
+    assert resid.std().item() == pytest.approx(mix.std, rel=0.03)
+    counts = torch.bincount(nearest, minlength=len(mix.means)).float()
+    expected = 20_000 / len(mix.means)
+    # equal weights: every count within 5 binomial sds of n/K
+    assert (counts - expected).abs().max() < 5 * math.sqrt(expected)
+
+
+def test_samplers_are_deterministic():
+    for name in ("grid25", "ring8", "spiral"):
+        s = toy2d_sampler(name)
+        assert torch.equal(s(100, seed=5), s(100, seed=5))
+        assert not torch.equal(s(100, seed=5), s(100, seed=6))
+        g1, g2 = torch.Generator().manual_seed(9), torch.Generator().manual_seed(9)
+        assert torch.equal(s(50, generator=g1), s(50, generator=g2))
+
+
+def test_sampler_errors():
+    with pytest.raises(ValueError, match="seed="):
+        grid25(10)
+    with pytest.raises(ValueError, match="not both"):
+        grid25(10, seed=1, generator=torch.Generator())
+    with pytest.raises(ValueError, match="positive int"):
+        ring8(0, seed=1)
+    with pytest.raises(ValueError, match="unknown toy 2D data"):
+        toy2d_sampler("moons")
+
+
+def test_spiral_shape():
+    x = spiral(1000, seed=0)
+    assert x.shape == (1000, 2)
+    assert x.norm(dim=1).max() < 3.5
+
+
+def test_models_shapes_and_packing():
+    G, D = MLPGenerator(z_dim=3), MLPDiscriminator(pack=4, minibatch_std=True, spectral=True)
+    x = G(torch.randn(16, 3))
+    assert x.shape == (16, 2)
+    assert D(x).shape == (4,)
+    with pytest.raises(ValueError, match="multiple of pack"):
+        D(torch.randn(10, 2))
+    with pytest.raises(ValueError, match="shape \\(N, 3\\)"):
+        G(torch.randn(4, 2))
+    with pytest.raises(ValueError, match="shape \\(N, 2\\)"):
+        D(torch.randn(4, 3))
+
+
+def test_packing_sees_the_pack():
+    """With pack=2 the logit of a pack depends on both points (D sees sets, not points)."""
+    torch.manual_seed(0)
+    D = MLPDiscriminator(pack=2)
+    a = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
+    b = torch.tensor([[0.0, 0.0], [-1.0, 1.0]])
+    assert D(a).shape == (1,) and not torch.allclose(D(a), D(b))
+
+
+SMALL = Toy2DConfig(steps=40, batch_size=64, g_width=32, d_width=32)
+
+
+def test_training_is_deterministic_and_moves_g():
+    r1 = train_toy2d(SMALL, seed=3)
+    r2 = train_toy2d(SMALL, seed=3)
+    x1, x2 = generate(r1, 200, seed=0), generate(r2, 200, seed=0)
+    assert x1.shape == (200, 2) and torch.equal(x1, x2)
+    assert len(r1.history["d_loss"]) >= 1 and all(math.isfinite(v) for v in r1.history["d_loss"])
+    r3 = train_toy2d(SMALL, seed=4)
+    assert not torch.equal(x1, generate(r3, 200, seed=0))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"loss": "minimax", "pack": 1, "ema": 0.0},
+        {"loss": "wgan-gp", "pack": 1},
+        {"loss": "hinge", "spectral": True},
+        {"minibatch_std": True, "pack": 1, "d_steps": 2},
+        {"data": "ring8", "lr_d": 4e-3},
+    ],
+)
+def test_every_cure_trains(changes):
+    r = train_toy2d(replace(SMALL, steps=10, **changes), seed=0)
+    cov = evaluate(r, 500, seed=0)
+    assert 0 <= cov.modes <= cov.n_modes and 0.0 <= cov.hq <= 1.0
+
+
+def test_evaluate_rejects_spiral():
+    r = train_toy2d(replace(SMALL, steps=2, data="spiral"), seed=0)
+    with pytest.raises(ValueError, match="mixture"):
+        evaluate(r)
+
+
+def test_generator_push_points_towards_real_data():
+    """A D that prefers x_1 > 0: the non-saturating G loss pushes fakes to the right."""
+
+    class Right(torch.nn.Module):
+        pack = 1
+
+        def forward(self, x):
+            return 3.0 * x[:, 0]
+
+    push = generator_push(Right(), torch.randn(20, 2), get_loss("nonsaturating"))
+    assert (push[:, 0] > 0).all() and torch.allclose(push[:, 1], torch.zeros(20))
+
+
+def test_gan_lab_view():
+    r = train_toy2d(replace(SMALL, steps=5), seed=0)
+    st = capture_state(
+        r.generator,
+        r.discriminator,
+        "nonsaturating",
+        grid25(300, seed=0),
+        scale=r.scale,
+        resolution=20,
+    )
+    assert st.fake.shape == st.arrows.shape and st.fake.shape[1] == 2
+    assert st.heat.shape == (20, 20) and (st.heat >= 0).all() and (st.heat <= 1).all()
+    fig = plot_snapshots([st, st])
+    assert len(fig.axes) == 2
+    html = animate_states([st], figsize=(2, 2))
+    assert "<script" in html.data
+
+
+@pytest.mark.slow
+def test_cli_writes_samples(tmp_path):
+    out = tmp_path / "s.npy"
+    cmd = [
+        sys.executable,
+        "-m",
+        "gancourse",
+        "train",
+        "toy2d",
+        "--data",
+        "ring8",
+        "--loss",
+        "nonsaturating",
+    ]
+    cmd += ["--steps", "20", "--seed", "1", "--samples-out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=ONE_THREAD_ENV)
+    assert proc.returncode == 0, proc.stderr
+    x = np.load(out)
+    assert x.shape == (2500, 2) and x.dtype == np.float32 and np.isfinite(x).all()
+    assert "mode coverage" in proc.stdout
+
+
+def test_cli_help_lists_losses_and_defaults():
+    proc = subprocess.run(
+        [sys.executable, "-m", "gancourse", "train", "toy2d", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0
+    for name in ("minimax", "nonsaturating", "wgan-gp", "hinge", "lsgan", "default"):
+        assert name in proc.stdout
+
+
+def test_gan_lab_session_and_widget():
+    from gancourse.widgets.gan_lab import GANLabSession, GANLabWidget, render_png
+
+    s1, s2 = (
+        GANLabSession(replace(SMALL, data="ring8", d_steps=2)),
+        GANLabSession(replace(SMALL, data="ring8", d_steps=2)),
+    )
+    s1.advance(5)
+    s2.advance(5)
+    assert s1.step == 5
+    assert all(torch.equal(a, b) for a, b in zip(s1.G.parameters(), s2.G.parameters()))
+    png = render_png(s1.state(resolution=10))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    w = GANLabWidget(chunk=3)
+    w.play(3)
+    assert w.session.step == 3 and "step 3" in w.readout.value
+    w.lr_g.value = 1e-4
+    assert w.session.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4)
+    w.loss.value = "hinge"  # changing the game restarts it
+    assert w.session.step == 0 and w.session.loss.name == "hinge"
+    bundle = w._repr_mimebundle_()
+    assert "image/png" in bundle and "application/vnd.jupyter.widget-view+json" in bundle
