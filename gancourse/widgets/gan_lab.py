@@ -16,7 +16,6 @@ figure when ipywidgets is missing.
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import threading
@@ -30,6 +29,7 @@ from gancourse.data.toy2d import TOY2D, toy2d_sampler
 from gancourse.losses import LOSSES, get_loss
 from gancourse.toy2d import DATA_SCALE, Toy2DConfig, build_models, d_update, train_step
 from gancourse.viz2d import State2D, capture_state, plot_state
+from gancourse.widgets.fallback import widget_with_fallback
 
 __all__ = ["GANLabSession", "GANLabWidget", "gan_lab_widget", "render_png"]
 
@@ -234,15 +234,9 @@ class GANLabWidget:
 
     def _repr_mimebundle_(self, **kwargs) -> dict[str, Any]:
         """The widget view plus the current PNG and a text line as fallbacks."""
-        return {
-            "application/vnd.jupyter.widget-view+json": {
-                "version_major": 2,
-                "version_minor": 0,
-                "model_id": self.widget.model_id,
-            },
-            "image/png": base64.b64encode(self.image.value).decode("ascii"),
-            "text/plain": html.unescape(self.readout.value),
-        }
+        return widget_with_fallback(
+            self.widget, self.image.value, html.unescape(self.readout.value)
+        )
 
 
 def gan_lab_widget(data: str = "ring8", loss: str = "nonsaturating", **kwargs):

@@ -20,7 +20,6 @@ sliders at mu = 2, sigma = 0.5, w = 0.5 give p_g = p_data; w = 1 drops the left 
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import math
@@ -31,6 +30,7 @@ from matplotlib.figure import Figure
 
 from gancourse.data.toy1d import TOY1D, Mixture1D, make_grid
 from gancourse.theory import generator_criterion, js_divergence, optimal_discriminator
+from gancourse.widgets.fallback import widget_with_fallback
 
 __all__ = [
     "generator_mixture",
@@ -209,15 +209,7 @@ class MinimaxExplorer:
         Frontends with a widget manager (JupyterLab, Notebook, Colab, VS Code) render the
         live widget; the others (GitHub, nbviewer, nbconvert) pick the static image.
         """
-        return {
-            "application/vnd.jupyter.widget-view+json": {
-                "version_major": 2,
-                "version_minor": 0,
-                "model_id": self.widget.model_id,
-            },
-            "image/png": base64.b64encode(self.image.value).decode("ascii"),
-            "text/plain": readout_text(self.state),
-        }
+        return widget_with_fallback(self.widget, self.image.value, readout_text(self.state))
 
 
 def minimax_widget(
