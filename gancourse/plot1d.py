@@ -39,21 +39,30 @@ def draw_1d_gan(
         alpha=0.5,
         label=r"$p_g$ (hist of G(z))",
     )
+    ax_r, _ = _data_and_discriminator(ax, x_grid, p_data, snapshot["d_prob"], ylim)
+    ax.set_title(f"step {snapshot['step']}")
+    return ax, ax_r
+
+
+def _data_and_discriminator(ax, x_grid, p_data, d_prob, ylim):
+    """Draw p_data on ``ax`` and D(x) on a twin axis (right, [0, 1]) with one legend.
+
+    Returns the twin axis and D's line (the animation updates it).
+    """
     ax.plot(x_grid, p_data, color="tab:blue", lw=2, label=r"$p_{data}$")
     ax.set_xlim(x_grid[0], x_grid[-1])
     ax.set_ylim(0, ylim if ylim is not None else 1.5 * float(np.max(p_data)))
     ax.set_xlabel("x")
     ax.set_ylabel("density")
     ax_r = ax.twinx()
-    ax_r.plot(x_grid, snapshot["d_prob"], color="tab:green", lw=1.5, label="D(x)")
+    (d_line,) = ax_r.plot(x_grid, d_prob, color="tab:green", lw=1.5, label="D(x)")
     ax_r.axhline(0.5, color="gray", ls=":", lw=1)
     ax_r.set_ylim(0, 1)
     ax_r.set_ylabel("D(x)")
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax_r.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
-    ax.set_title(f"step {snapshot['step']}")
-    return ax, ax_r
+    return ax_r, d_line
 
 
 def animate_1d_gan(
@@ -87,19 +96,7 @@ def animate_1d_gan(
     ax = fig.add_subplot(1, 1, 1)
     stairs = ax.stairs(hist(snapshots[0]), edges, fill=True, color="tab:orange", alpha=0.5)
     stairs.set_label(r"$p_g$ (hist of G(z))")
-    ax.plot(x_grid, p_data, color="tab:blue", lw=2, label=r"$p_{data}$")
-    ax.set_xlim(x_grid[0], x_grid[-1])
-    ax.set_ylim(0, 1.5 * float(np.max(p_data)))
-    ax.set_xlabel("x")
-    ax.set_ylabel("density")
-    ax_r = ax.twinx()
-    (d_line,) = ax_r.plot(x_grid, snapshots[0]["d_prob"], color="tab:green", lw=1.5, label="D(x)")
-    ax_r.axhline(0.5, color="gray", ls=":", lw=1)
-    ax_r.set_ylim(0, 1)
-    ax_r.set_ylabel("D(x)")
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax_r.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
+    ax_r, d_line = _data_and_discriminator(ax, x_grid, p_data, snapshots[0]["d_prob"], None)
     heading = ax.set_title("")
     fig.subplots_adjust(left=0.1, right=0.88, bottom=0.17, top=0.88)
 
