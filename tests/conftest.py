@@ -7,6 +7,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+import torch
 
 matplotlib.use("Agg")
 
@@ -21,3 +22,13 @@ def _quick_mode(monkeypatch):
 @pytest.fixture
 def repo_root() -> Path:
     return ROOT
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny models train fastest on one thread (far faster on a busy machine), and results
+    must not depend on the thread count. Use with ``pytest.mark.usefixtures``."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -16,12 +16,7 @@ TINY = ["--n-images", "64", "--batch-size", "16", "--width", "4", "--z-dim", "8"
         "--image-size", "8", "--quiet", "--device", "cpu"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_cli_writes_samples_checkpoint_and_generator(tmp_path, capsys):

@@ -24,14 +24,7 @@ from gancourse.toy2d import (
 )
 from gancourse.viz2d import animate_states, capture_state, generator_push, plot_snapshots
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny MLPs: one thread is as fast, and far faster on a busy shared machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 ONE_THREAD_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

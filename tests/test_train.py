@@ -22,13 +22,7 @@ from gancourse.train import History, TrainingDiverged, train_gan, train_step
 N_IMAGES, BATCH = 96, 16  # 6 steps per epoch
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one thread is fastest, and the result must not depend on it."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _images(seed: int = 0) -> torch.Tensor:
