@@ -85,13 +85,14 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> dict[st
     return obj
 
 
-def generator_config(generator: Generator) -> dict[str, int]:
+def generator_config(generator: Generator) -> dict[str, int | str]:
     """The constructor arguments that rebuild ``generator``'s architecture."""
     return {
         "z_dim": generator.z_dim,
         "width": generator.width,
         "image_size": generator.image_size,
         "channels": generator.channels,
+        "upsample": generator.upsample,
     }
 
 

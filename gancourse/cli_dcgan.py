@@ -42,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     arg("--batch-size", type=int, default=64)
     arg("--width", type=int, default=32, help="channels of the last hidden block (default 32)")
     arg("--z-dim", type=int, default=64)
+    arg("--upsample", choices=("nearest", "transpose"), default="nearest",
+        help="G's upsampling: nearest-neighbour + 3x3 conv (default, no checkerboard "
+        "artefacts) or the paper's transposed convolutions")
     arg("--loss", default="nonsaturating", help="a name from gancourse.losses.LOSSES")
     arg("--lr", type=float, default=2e-4, help="Adam learning rate of G and D")
     arg("--device", default=None, help="cpu, cuda or mps (default: the best available)")
@@ -94,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
     seed_everything(args.seed)  # the initial weights
     channels = images.shape[1]
-    generator = Generator(args.z_dim, args.width, args.image_size, channels)
+    generator = Generator(args.z_dim, args.width, args.image_size, channels, args.upsample)
     norm = "layer" if LOSSES[args.loss].gp_weight else "batch"  # batch norm breaks the penalty
     discriminator = Discriminator(args.width, args.image_size, channels, norm=norm)
     try:
@@ -128,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
             "data": args.data, "n_images": int(images.shape[0]), "data_seed": args.data_seed,
             "epochs": args.epochs, "steps": result.steps, "seed": args.seed,
             "batch_size": args.batch_size, "loss": args.loss, "lr": args.lr,
+            "upsample": args.upsample,
             "torch": str(torch.__version__),
         }
         save_generator_file(result.generator, args.export_generator, info)

@@ -7,6 +7,11 @@ in D, no fully connected hidden layers, weights from N(0, 0.02).
 Shapes: ``Generator(z)`` maps z of shape (N, z_dim) to images (N, channels, S, S) in
 [-1, 1]; ``Discriminator(x)`` maps images (N, channels, S, S) to logits of shape (N,).
 S = ``image_size`` is a power of two >= 8; the nets go 4x4 <-> S, doubling per block.
+
+G upsamples either with transposed convolutions (``upsample="transpose"``, the paper's
+choice) or with nearest-neighbour upsampling followed by a 3x3 convolution
+(``upsample="nearest"``, Odena et al. 2016, "Deconvolution and checkerboard artifacts"),
+which avoids the checkerboard pattern that overlapping transposed kernels print on images.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 NORMS = ("batch", "none", "spectral", "layer")
+UPSAMPLE = ("transpose", "nearest")
 
 
 def _check_size(image_size: int) -> int:
@@ -39,17 +45,39 @@ def init_dcgan_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+def _up(c_in: int, c_out: int, upsample: str, bias: bool) -> nn.Module:
+    """(N, c_in, H, W) -> (N, c_out, 2H, 2W)."""
+    if upsample == "transpose":
+        return nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias)
+    return nn.Sequential(
+        nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=bias)
+    )
+
+
 class Generator(nn.Module):
     """z (N, z_dim) -> image (N, channels, image_size, image_size) in [-1, 1].
 
     ``width`` is the channel count of the last hidden block; block i (from the output)
     has ``width * 2**i`` channels, so the 4x4 block has ``width * 2**(n_up - 1)``.
+    ``upsample``: ``"transpose"`` (4x4 transposed conv, stride 2) or ``"nearest"``
+    (nearest-neighbour x2, then a 3x3 conv). Either way ``net`` is a flat ``nn.Sequential``
+    of (upsampling layer, BatchNorm2d, ReLU) blocks, so ``net[:3]`` is the 4x4 block.
     """
 
-    def __init__(self, z_dim: int = 64, width: int = 64, image_size: int = 32, channels: int = 3):
+    def __init__(
+        self,
+        z_dim: int = 64,
+        width: int = 64,
+        image_size: int = 32,
+        channels: int = 3,
+        upsample: str = "transpose",
+    ):
         super().__init__()
         n_up = _check_size(image_size)
+        if upsample not in UPSAMPLE:
+            raise ValueError(f"upsample must be one of {UPSAMPLE}, got {upsample!r}")
         self.z_dim, self.width, self.image_size, self.channels = z_dim, width, image_size, channels
+        self.upsample = upsample
         ch = width * 2 ** (n_up - 1)
         layers: list[nn.Module] = [
             # (N, z_dim, 1, 1) -> (N, ch, 4, 4)
@@ -58,13 +86,10 @@ class Generator(nn.Module):
             nn.ReLU(True),
         ]
         for _ in range(n_up - 1):  # each block doubles H and W and halves the channels
-            layers += [
-                nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(ch // 2),
-                nn.ReLU(True),
-            ]
+            up = _up(ch, ch // 2, upsample, bias=False)
+            layers += [up, nn.BatchNorm2d(ch // 2), nn.ReLU(True)]
             ch //= 2
-        layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1), nn.Tanh()]
+        layers += [_up(ch, channels, upsample, bias=True), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         self.apply(init_dcgan_weights)
 

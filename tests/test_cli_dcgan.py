@@ -31,6 +31,7 @@ def test_cli_writes_samples_checkpoint_and_generator(tmp_path, capsys):
     assert load_checkpoint(ck, kind="train")["step"] == 8  # 2 epochs of 64 // 16
     G, info = load_generator_file(g)
     assert info["epochs"] == 2 and info["seed"] == 3 and G.z_dim == 8
+    assert G.upsample == info["upsample"] == "nearest"  # the command's default
     assert "wrote (10, 3, 8, 8) samples" in capsys.readouterr().out
 
 
@@ -41,6 +42,18 @@ def test_cli_resume_gives_the_same_samples(tmp_path):
     assert main([*base, "--epochs", "1", "--samples-out", str(twice), "--checkpoint", str(ck)]) == 0
     assert main([*base, "--epochs", "2", "--samples-out", str(twice), "--resume", str(ck)]) == 0
     np.testing.assert_array_equal(np.load(once), np.load(twice))
+
+
+def test_cli_transposed_generator_and_bad_upsample(tmp_path, capsys):
+    g = tmp_path / "g.pt"
+    base = ["train", "dcgan", "--epochs", "1", "--samples-out", str(tmp_path / "s.npy"), *TINY]
+    assert main([*base, "--upsample", "transpose", "--export-generator", str(g)]) == 0
+    G, info = load_generator_file(g)
+    assert G.upsample == info["upsample"] == "transpose"
+    assert any(isinstance(m, torch.nn.ConvTranspose2d) for m in G.net[3:].modules())
+    with pytest.raises(SystemExit) as exc:
+        main([*base, "--upsample", "bicubic"])
+    assert exc.value.code == 2 and "invalid choice: 'bicubic'" in capsys.readouterr().err
 
 
 def test_cli_clear_errors(tmp_path, capsys):
