@@ -24,16 +24,42 @@ from gancourse.data.toy2d import SAMPLERS, TOY2D, toy2d_sampler
 from gancourse.losses import LOSSES, GANLoss, get_loss, gradient_penalty
 
 DATA_SCALE = {"grid25": 4.0, "ring8": 1.0, "spiral": 3.0}
+LATENT_COMPONENTS = {"grid25": 50, "ring8": 48, "spiral": 0}
+"""K of the recommended mixture latent per data set: the multiple of the number of modes
+closest to 50 (with K not a multiple of it, the spare components land between modes)."""
 
 
 class MLPGenerator(nn.Module):
-    """z (N, z_dim) -> x (N, 2): ``depth`` hidden layers of ``width`` ReLU units, linear output."""
+    """z (N, z_dim) ~ N(0, I) -> x (N, 2): ``depth`` hidden ReLU layers of ``width``, linear output.
 
-    def __init__(self, z_dim: int = 2, width: int = 128, depth: int = 3, batch_norm: bool = False):
+    ``components`` = K > 0 gives G a *disconnected* latent space (a mixture prior, as in
+    DeLiGAN, Gurumurthy et al. 2017): the first coordinate of z picks one of K equally likely
+    components, c = floor(K * Phi(z_0)), and the other d = z_dim - 1 coordinates are the noise
+    inside it, h = mu_c + sigma * z_{1:}. The K means start at mu_c ~ N(0, I_d) (torch's global
+    generator) and are learned with G's weights, so G can move a whole component from a crowded
+    mode to an empty one. The MLP maps h (N, d) to x. A continuous map of a
+    connected latent space has a connected image, so only a disconnected latent lets G put
+    (almost) no samples between the modes.
+    """
+
+    def __init__(
+        self,
+        z_dim: int = 2,
+        width: int = 128,
+        depth: int = 3,
+        batch_norm: bool = False,
+        components: int = 0,
+        sigma: float = 0.01,
+    ):
         super().__init__()
-        self.z_dim = z_dim
+        if components < 0 or (components > 0 and z_dim < 2):
+            raise ValueError(
+                f"components must be >= 0 and needs z_dim >= 2, got {components=}, {z_dim=}"
+            )
+        self.z_dim, self.components, self.sigma = z_dim, components, sigma
+        d_in = z_dim - 1 if components else z_dim
+        d_latent = d_in
         layers: list[nn.Module] = []
-        d_in = z_dim
         for _ in range(depth):
             layers += [nn.Linear(d_in, width)]
             if batch_norm:
@@ -42,11 +68,20 @@ class MLPGenerator(nn.Module):
             d_in = width
         layers += [nn.Linear(d_in, 2)]
         self.net = nn.Sequential(*layers)
+        if components:  # (K, d) component means, learned with G's weights
+            self.mu = nn.Parameter(torch.randn(components, d_latent))
+
+    def latent(self, z: Tensor) -> Tensor:
+        """The MLP's input: z itself, or h = mu_c + sigma * z_{1:} with c from z_0 (N, d)."""
+        if not self.components:
+            return z
+        c = (torch.special.ndtr(z[:, 0]) * self.components).long().clamp(0, self.components - 1)
+        return self.mu[c] + self.sigma * z[:, 1:]
 
     def forward(self, z: Tensor) -> Tensor:
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"expected z of shape (N, {self.z_dim}), got {tuple(z.shape)}")
-        return self.net(z)
+        return self.net(self.latent(z))
 
 
 class MLPDiscriminator(nn.Module):
@@ -97,14 +132,15 @@ class MLPDiscriminator(nn.Module):
 class Toy2DConfig:
     """Everything that defines a run. The defaults are the lesson's recommended cure:
     non-saturating loss, PacGAN-style packing, two time-scale learning rates (TTUR), an
-    exponential moving average (EMA) of G's weights and a finishing phase with a decaying
-    learning rate."""
+    exponential moving average (EMA) of G's weights, a finishing phase with a decaying
+    learning rate, and a mixture latent of K components (``MLPGenerator(components=K)``,
+    K = ``LATENT_COMPONENTS[data]``), so G need not stretch samples between the modes."""
 
     data: str = "grid25"
     loss: str = "nonsaturating"
-    steps: int = 12000
+    steps: int = 30000
     batch_size: int = 256
-    z_dim: int = 2
+    z_dim: int = 5  # with the mixture latent: 1 coordinate picks the component, 4 inside it
     g_width: int = 128
     g_depth: int = 3
     d_width: int = 128
@@ -123,9 +159,13 @@ class Toy2DConfig:
     scale: float | None = None  # None: DATA_SCALE[data]
     g_batch_norm: bool = False
     d_input_scale: float = 1.0
+    latent_components: int | None = None  # K: mixture latent; None = LATENT_COMPONENTS[data]
+    latent_sigma: float = 0.01  # std of each latent component
 
 
-_VANILLA = dict(pack=1, lr_g=1e-3, lr_d=1e-3, ema=0.0, finish_frac=0.0)
+_VANILLA = dict(
+    pack=1, lr_g=1e-3, lr_d=1e-3, ema=0.0, finish_frac=0.0, z_dim=2, latent_components=0
+)
 
 PRESETS: dict[str, dict] = {
     "vanilla-minimax": dict(_VANILLA, loss="minimax"),
@@ -135,12 +175,14 @@ PRESETS: dict[str, dict] = {
     "wgan-gp": dict(_VANILLA, loss="wgan-gp", betas=(0.5, 0.9), lr_g=3e-4, lr_d=1e-3),
     "sn-hinge": dict(_VANILLA, loss="hinge", spectral=True, lr_g=3e-4, lr_d=1e-3),
     "ttur": dict(_VANILLA, lr_g=3e-4, lr_d=1e-3),
+    "pack2-ttur-ema": dict(z_dim=2, latent_components=0),
     "recommended": {},
 }
 """Named configurations compared in lesson 03 (changes to :class:`Toy2DConfig`'s defaults).
 
-``vanilla``: one D step per G step, Adam at 1e-3 for both nets, nothing else. Every
-other entry adds one cure to it; ``recommended`` is the defaults (all cures together).
+``vanilla``: one D step per G step, Adam at 1e-3 for both nets, a Gaussian z in 2D, nothing
+else. Every other entry adds one cure to it; ``recommended`` is the defaults (all cures
+together); ``pack2-ttur-ema`` is the recommended cure with an ordinary Gaussian latent.
 """
 
 
@@ -171,7 +213,10 @@ class Toy2DResult:
 
 
 def build_models(cfg: Toy2DConfig) -> tuple[MLPGenerator, MLPDiscriminator]:
-    G = MLPGenerator(cfg.z_dim, cfg.g_width, cfg.g_depth, cfg.g_batch_norm)
+    K = cfg.latent_components
+    if K is None:
+        K = LATENT_COMPONENTS.get(cfg.data, 0)
+    G = MLPGenerator(cfg.z_dim, cfg.g_width, cfg.g_depth, cfg.g_batch_norm, K, cfg.latent_sigma)
     D = MLPDiscriminator(
         cfg.d_width, cfg.d_depth, cfg.pack, cfg.minibatch_std, cfg.spectral, cfg.d_input_scale
     )
@@ -330,6 +375,8 @@ class TableRow:
     def stat(self, i: int) -> tuple[float, float]:
         """(mean, standard deviation) over seeds of column i (0 modes, 1 hq, 2 kl, 3 s)."""
         v = np.array([r[i] for r in self.per_seed], dtype=float)
+        if not np.isfinite(v).all():  # e.g. reverse KL = inf when a seed covers no mode
+            return float(v.mean()), float("nan")
         return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
 
 
@@ -363,6 +410,10 @@ def compare(
     return rows
 
 
+def _pm(mean: float, std: float) -> str:
+    return f"{mean:.2f} ± {std:.2f}" if np.isfinite(std) else f"{mean:.2f}"
+
+
 def format_table(rows: list[TableRow]) -> str:
     """A Markdown table: modes and high-quality % as mean ± std over seeds, seconds per run."""
     lines = [
@@ -377,7 +428,7 @@ def format_table(rows: list[TableRow]) -> str:
         ok = sum(1 for s in r.per_seed if s[0] == k_max and s[1] >= target)
         lines.append(
             f"| {r.name} | {r.data} | {r.steps} | {len(r.per_seed)} | {m:.1f} ± {ms:.1f} | "
-            f"{100 * h:.1f} ± {100 * hs:.1f} | {k:.2f} ± {ks:.2f} | {t:.0f} | "
+            f"{100 * h:.1f} ± {100 * hs:.1f} | {_pm(k, ks)} | {t:.0f} | "
             f"{ok}/{len(r.per_seed)} |"
         )
     return "\n".join(lines)
@@ -436,6 +487,18 @@ def add_parser(train_subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("--ema", type=float, default=d.ema, help="EMA decay of G's weights (0 = off)")
     p.add_argument(
+        "--latent-components",
+        type=int,
+        default=None,
+        help="K of G's mixture latent (0 = a plain Gaussian z; default: "
+        + ", ".join(f"{k} for {name}" for name, k in LATENT_COMPONENTS.items())
+        + ")",
+    )
+    p.add_argument(
+        "--latent-sigma", type=float, default=d.latent_sigma, help="std of each latent component"
+    )
+    p.add_argument("--z-dim", type=_positive_int, default=d.z_dim, help="dimension of z ~ N(0, I)")
+    p.add_argument(
         "--finish-frac",
         type=float,
         default=d.finish_frac,
@@ -468,6 +531,9 @@ def config_from_args(args: argparse.Namespace) -> Toy2DConfig:
         d_steps=args.d_steps,
         ema=args.ema,
         finish_frac=args.finish_frac,
+        latent_components=args.latent_components,
+        latent_sigma=args.latent_sigma,
+        z_dim=args.z_dim,
     )
 
 
@@ -476,6 +542,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     if cfg.batch_size % cfg.pack:
         raise SystemExit(f"--batch-size {cfg.batch_size} must be a multiple of --pack {cfg.pack}")
+    if cfg.latent_components and cfg.z_dim < 2:
+        raise SystemExit("--latent-components > 0 needs --z-dim >= 2 (1 picks the component)")
     result = train_toy2d(cfg, seed=args.seed, device=args.device)
     x = generate(result, args.n_samples, seed=args.seed)
     print(f"trained toy2d {asdict(cfg)} seed={args.seed} in {result.seconds:.1f} s")

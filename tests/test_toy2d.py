@@ -15,11 +15,14 @@ import torch
 from gancourse.data import TOY2D, grid25, grid25_means, ring8, ring8_means, spiral, toy2d_sampler
 from gancourse.losses import get_loss
 from gancourse.toy2d import (
+    LATENT_COMPONENTS,
     MLPDiscriminator,
     MLPGenerator,
     Toy2DConfig,
+    build_models,
     evaluate,
     generate,
+    preset,
     train_toy2d,
 )
 from gancourse.viz2d import animate_states, capture_state, generator_push, plot_snapshots
@@ -189,7 +192,7 @@ def test_cli_writes_samples(tmp_path):
         "--loss",
         "nonsaturating",
     ]
-    cmd += ["--steps", "20", "--seed", "1", "--samples-out", str(out)]
+    cmd += ["--steps", "20", "--seed", "1", "--samples-out", str(out), "--latent-components", "16"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=ONE_THREAD_ENV)
     assert proc.returncode == 0, proc.stderr
     x = np.load(out)
@@ -207,6 +210,7 @@ def test_cli_help_lists_losses_and_defaults():
     assert proc.returncode == 0
     for name in ("minimax", "nonsaturating", "wgan-gp", "hinge", "lsgan", "default"):
         assert name in proc.stdout
+    assert "--latent-components" in proc.stdout and "50 for grid25" in proc.stdout
 
 
 def test_gan_lab_session_and_widget():
@@ -231,3 +235,52 @@ def test_gan_lab_session_and_widget():
     assert w.session.step == 0 and w.session.loss.name == "hinge"
     bundle = w._repr_mimebundle_()
     assert "image/png" in bundle and "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_mixture_latent_picks_equally_likely_components_from_z0():
+    torch.manual_seed(0)
+    K = 5
+    G = MLPGenerator(z_dim=3, components=K, sigma=0.02)
+    assert G.mu.shape == (K, 2) and G.mu.requires_grad  # the means are learned (DeLiGAN)
+    assert any(p is G.mu for p in G.parameters())
+    z = torch.randn(50_000, 3, generator=torch.Generator().manual_seed(1))
+    h = G.latent(z)
+    # each point is its component's mean plus sigma * z_{1:}
+    c = torch.cdist(h, G.mu).argmin(dim=1)
+    assert torch.allclose(h, G.mu[c] + 0.02 * z[:, 1:], atol=1e-6)
+    share = torch.bincount(c, minlength=K).float() / len(z)
+    assert torch.allclose(share, torch.full((K,), 1 / K), atol=0.01)
+    # the component is a step function of z_0: cut points at the normal quantiles
+    cut = float(torch.special.ndtri(torch.tensor(2 / K)))
+    below, above = torch.tensor([[cut - 1e-4, 0, 0]]), torch.tensor([[cut + 1e-4, 0, 0]])
+    assert torch.equal(G.latent(below), G.mu[1:2]) and torch.equal(G.latent(above), G.mu[2:3])
+    assert G(z[:7]).shape == (7, 2)
+
+
+def test_mixture_latent_errors_and_defaults():
+    with pytest.raises(ValueError, match="z_dim >= 2"):
+        MLPGenerator(z_dim=1, components=4)
+    with pytest.raises(ValueError, match="components must be >= 0"):
+        MLPGenerator(z_dim=3, components=-1)
+    assert not hasattr(MLPGenerator(z_dim=2), "mu")  # components=0: the plain Gaussian latent
+    for data, k in LATENT_COMPONENTS.items():
+        G, _ = build_models(Toy2DConfig(data=data))
+        assert G.components == k and G.z_dim == 5
+    assert LATENT_COMPONENTS["grid25"] % 25 == 0 and LATENT_COMPONENTS["ring8"] % 8 == 0
+    for name in ("vanilla", "pacgan4", "pack2-ttur-ema"):
+        G, _ = build_models(preset(name))
+        assert G.components == 0 and G.z_dim == 2
+    G, _ = build_models(preset("recommended", latent_components=7))
+    assert G.components == 7
+
+
+def test_table_counts_seeds_on_target_and_survives_infinite_kl():
+    from gancourse.toy2d import TableRow, format_table
+
+    ok = (25, 0.96, 0.01, 60.0)
+    few_hq = (25, 0.90, 0.02, 60.0)
+    none = (0, 0.0, float("inf"), 60.0)
+    table = format_table([TableRow("x", "grid25", 100, (ok, few_hq, none))])
+    row = table.splitlines()[-1]
+    assert "| 1/3 |" in row and "| inf |" in row and "nan" not in row
+    assert "16.7 ± 14.4" in row  # modes: mean 16.7, sample std 14.4
