@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import torch
 
@@ -31,14 +32,17 @@ class CheckpointError(ValueError):
     """A checkpoint file is missing, unreadable, or not the kind of file that was expected."""
 
 
-def save_atomic(obj: dict[str, Any], path: str | os.PathLike) -> Path:
-    """``torch.save(obj)`` to ``path`` via a temp file + ``os.replace`` (atomic)."""
+def save_atomic(
+    obj: Any, path: str | os.PathLike, write: Callable[[Any, IO[bytes]], None] | None = None
+) -> Path:
+    """``write(obj, file)`` (default ``torch.save``) to ``path`` via a temp file +
+    ``os.replace`` (atomic): a crash or Ctrl-C never leaves a half-written ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
+            (write or torch.save)(obj, f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; a checkpoint is an ordinary file

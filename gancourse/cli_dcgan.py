@@ -11,10 +11,8 @@ writes ``F.npy``: float32 samples (n_samples, C, H, W) in [-1, 1] from the train
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -53,24 +51,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
-def _save_npy_atomic(array: np.ndarray, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from gancourse.checkpoint import CheckpointError, save_generator_file
+    from gancourse.checkpoint import CheckpointError, save_atomic, save_generator_file
     from gancourse.data import load_images
     from gancourse.losses import LOSSES
     from gancourse.models import Discriminator, Generator, sample
@@ -120,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     device = next(generator.parameters()).device
     x = sample(result.generator, args.n_samples, seed=args.seed, device=device)
     array = x.to("cpu", torch.float32).contiguous().numpy()
-    _save_npy_atomic(array, args.samples_out)
+    save_atomic(array, args.samples_out, write=lambda a, f: np.save(f, a))
     print(f"trained {result.steps} steps ({result.images_per_second:.0f} images/s); "
           f"wrote {array.shape} samples in [{array.min():.2f}, {array.max():.2f}] "
           f"to {args.samples_out}")

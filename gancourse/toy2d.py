@@ -57,8 +57,8 @@ class MLPGenerator(nn.Module):
                 f"components must be >= 0 and needs z_dim >= 2, got {components=}, {z_dim=}"
             )
         self.z_dim, self.components, self.sigma = z_dim, components, sigma
-        d_in = z_dim - 1 if components else z_dim
-        d_latent = d_in
+        d_latent = z_dim - 1 if components else z_dim  # the MLP's input size
+        d_in = d_latent
         layers: list[nn.Module] = []
         for _ in range(depth):
             layers += [nn.Linear(d_in, width)]
@@ -163,9 +163,8 @@ class Toy2DConfig:
     latent_sigma: float = 0.01  # std of each latent component
 
 
-_VANILLA = dict(
-    pack=1, lr_g=1e-3, lr_d=1e-3, ema=0.0, finish_frac=0.0, z_dim=2, latent_components=0
-)
+_GAUSSIAN_Z = dict(z_dim=2, latent_components=0)  # z ~ N(0, I_2), no mixture latent
+_VANILLA = dict(pack=1, lr_g=1e-3, lr_d=1e-3, ema=0.0, finish_frac=0.0, **_GAUSSIAN_Z)
 
 PRESETS: dict[str, dict] = {
     "vanilla-minimax": dict(_VANILLA, loss="minimax"),
@@ -175,7 +174,7 @@ PRESETS: dict[str, dict] = {
     "wgan-gp": dict(_VANILLA, loss="wgan-gp", betas=(0.5, 0.9), lr_g=3e-4, lr_d=1e-3),
     "sn-hinge": dict(_VANILLA, loss="hinge", spectral=True, lr_g=3e-4, lr_d=1e-3),
     "ttur": dict(_VANILLA, lr_g=3e-4, lr_d=1e-3),
-    "pack2-ttur-ema": dict(z_dim=2, latent_components=0),
+    "pack2-ttur-ema": _GAUSSIAN_Z,
     "recommended": {},
 }
 """Named configurations compared in lesson 03 (changes to :class:`Toy2DConfig`'s defaults).
@@ -284,6 +283,34 @@ def ema_update(G_ema: nn.Module, G: nn.Module, decay: float) -> None:
         p_ema.lerp_(p, 1.0 - decay)
 
 
+def play_round(
+    G: MLPGenerator,
+    D: MLPDiscriminator,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    loss: GANLoss,
+    cfg: Toy2DConfig,
+    sampler: Callable,
+    gen: torch.Generator,
+    scale: float,
+    gp_weight: float = 0.0,
+    device: str | torch.device = "cpu",
+) -> tuple[float, float]:
+    """One G update after ``cfg.d_steps - 1`` D-only updates, with fresh real points x / scale
+    and noise z, z_g (drawn from ``gen`` in that order) for every D step. Returns
+    (d_loss, g_loss) of the last step."""
+    b = cfg.batch_size
+    for k in range(cfg.d_steps):
+        x_real = (sampler(b, generator=gen) / scale).to(device)
+        z = torch.randn(b, cfg.z_dim, generator=gen).to(device)
+        z_g = torch.randn(b, cfg.z_dim, generator=gen).to(device)
+        if k < cfg.d_steps - 1:  # extra D steps: D only
+            d_update(G, D, opt_d, loss, x_real, z, gp_weight)
+        else:
+            return train_step(G, D, opt_g, opt_d, loss, x_real, z, z_g, gp_weight)
+    raise ValueError(f"d_steps must be >= 1, got {cfg.d_steps}")
+
+
 def train_toy2d(
     cfg: Toy2DConfig,
     *,
@@ -312,21 +339,15 @@ def train_toy2d(
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
     hist: dict[str, list] = {"step": [], "d_loss": [], "g_loss": []}
     t0 = time.perf_counter()
-    b = cfg.batch_size
     for step in range(cfg.steps):
         f = _lr_factor(step, cfg)
         for pg in opt_g.param_groups:
             pg["lr"] = cfg.lr_g * f
         for pg in opt_d.param_groups:
             pg["lr"] = cfg.lr_d * f
-        for k in range(cfg.d_steps):
-            x_real = (sampler(b, generator=gen) / scale).to(device)
-            z = torch.randn(b, cfg.z_dim, generator=gen).to(device)
-            z_g = torch.randn(b, cfg.z_dim, generator=gen).to(device)
-            if k < cfg.d_steps - 1:  # extra D steps: D only
-                d_update(G, D, opt_d, loss, x_real, z, gp_weight)
-            else:
-                d_val, g_val = train_step(G, D, opt_g, opt_d, loss, x_real, z, z_g, gp_weight)
+        d_val, g_val = play_round(
+            G, D, opt_g, opt_d, loss, cfg, sampler, gen, scale, gp_weight, device
+        )
         if cfg.ema > 0:
             ema_update(G_ema, G, cfg.ema)
         if step % 50 == 0 or step == cfg.steps - 1:
@@ -542,9 +563,10 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     if cfg.batch_size % cfg.pack:
         raise SystemExit(f"--batch-size {cfg.batch_size} must be a multiple of --pack {cfg.pack}")
-    if cfg.latent_components and cfg.z_dim < 2:
-        raise SystemExit("--latent-components > 0 needs --z-dim >= 2 (1 picks the component)")
-    result = train_toy2d(cfg, seed=args.seed, device=args.device)
+    try:
+        result = train_toy2d(cfg, seed=args.seed, device=args.device)
+    except ValueError as exc:  # a config the models refuse, e.g. components with z_dim 1
+        raise SystemExit(f"error: {exc}") from exc
     x = generate(result, args.n_samples, seed=args.seed)
     print(f"trained toy2d {asdict(cfg)} seed={args.seed} in {result.seconds:.1f} s")
     if cfg.data in TOY2D:

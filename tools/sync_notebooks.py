@@ -22,6 +22,7 @@ from gancourse.colab import (  # noqa: E402
     repository_url,
     setup_cell_source,
 )
+from gancourse.exercises.notebooks import NOTEBOOK_GLOB  # noqa: E402
 
 
 def _has_tag(cell, tag: str) -> bool:
@@ -36,14 +37,18 @@ def sync(path: Path, repo_url: str) -> bool:
     badge = badge_markdown(repo_url, rel)
     setup = setup_cell_source(repo_url)
 
-    cells = [c for c in nb.cells if not _has_tag(c, BADGE_TAG)]
-    old_setup = [c for c in cells if _has_tag(c, SETUP_TAG)]
-    cells = [c for c in cells if not _has_tag(c, SETUP_TAG)]
-    badge_cell = nbformat.v4.new_markdown_cell(badge, metadata={"tags": [BADGE_TAG]})
+    old_badge = [c for c in nb.cells if _has_tag(c, BADGE_TAG)]
+    old_setup = [c for c in nb.cells if _has_tag(c, SETUP_TAG)]
+    cells = [c for c in nb.cells if not _has_tag(c, BADGE_TAG) and not _has_tag(c, SETUP_TAG)]
+    # reuse the existing cells (and their ids), so an up-to-date notebook is left untouched
+    if old_badge:
+        badge_cell = old_badge[0]
+        badge_cell.source = badge
+    else:
+        badge_cell = nbformat.v4.new_markdown_cell(badge, metadata={"tags": [BADGE_TAG]})
     if old_setup:
         setup_cell = old_setup[0]
-        if setup_cell.source != setup:
-            setup_cell.source = setup
+        setup_cell.source = setup
     else:
         setup_cell = nbformat.v4.new_code_cell(setup, metadata={"tags": [SETUP_TAG]})
     nb.cells = [badge_cell, setup_cell] + cells
@@ -62,8 +67,8 @@ def sync(path: Path, repo_url: str) -> bool:
 def main(argv: list[str]) -> int:
     repo_url = repository_url(ROOT / "pyproject.toml")
     paths = [Path(p) for p in argv] or sorted(
-        list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-        + list((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+        list((ROOT / "notebooks").glob(NOTEBOOK_GLOB))
+        + list((ROOT / "solutions").glob(NOTEBOOK_GLOB))
     )
     for path in paths:
         changed = sync(path, repo_url)

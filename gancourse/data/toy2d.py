@@ -93,12 +93,12 @@ def sample_mixture_2d(
 
 def grid25(n: int, *, seed: int | None = None, generator: torch.Generator | None = None) -> Tensor:
     """n points (n, 2) from the grid of 25 Gaussians (std 0.05); values within about [-4.3, 4.3]."""
-    return sample_mixture_2d(grid25_means(), GRID25_STD, n, seed=seed, generator=generator)
+    return TOY2D["grid25"].sample(n, seed=seed, generator=generator)  # means built once
 
 
 def ring8(n: int, *, seed: int | None = None, generator: torch.Generator | None = None) -> Tensor:
     """n points (n, 2) from the ring of 8 Gaussians (radius 1, std 0.01)."""
-    return sample_mixture_2d(ring8_means(), RING8_STD, n, seed=seed, generator=generator)
+    return TOY2D["ring8"].sample(n, seed=seed, generator=generator)
 
 
 def spiral(

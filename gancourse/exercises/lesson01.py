@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gancourse import theory
-from gancourse.exercises.spec import Case, Exercise, OutSpec
+from gancourse.exercises.spec import Case, Exercise, OutSpec, unpack
 
 
 def _density(x: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
@@ -110,12 +110,7 @@ def _loss_grads_reference(c: Case) -> dict:
 
 
 def _loss_grads_call(fn, c: Case) -> dict:
-    result = fn(c["d_fake"].copy())
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise TypeError(
-            f"expected a pair (grad_saturating, grad_nonsaturating), got {type(result).__name__}"
-        )
-    return {"grad_saturating": result[0], "grad_nonsaturating": result[1]}
+    return unpack(fn(c["d_fake"].copy()), ("grad_saturating", "grad_nonsaturating"))
 
 
 GENERATOR_LOSS_GRADS = Exercise(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gancourse import numpy_nn
-from gancourse.exercises.spec import Case, Exercise, OutSpec
+from gancourse.exercises.spec import Case, Exercise, OutSpec, unpack
 
 
 def _leaky_cases(rng: np.random.Generator) -> list[Case]:
@@ -106,9 +106,7 @@ def _adam_call(fn, c: Case) -> dict:
     result = fn(*args)
     if result is None:  # updated in place, like the package's adam_step
         return {"param": args[0], "m": args[2], "v": args[3]}
-    if not isinstance(result, (tuple, list)) or len(result) != 3:
-        raise TypeError(f"expected (param, m, v) or None (in place), got {type(result).__name__}")
-    return dict(zip(("param", "m", "v"), result))
+    return unpack(result, ("param", "m", "v"), "(param, m, v) or None (in place)")
 
 
 def _adam_reference(c: Case) -> dict:

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from gancourse.data import toy2d
-from gancourse.exercises.spec import Case, Exercise, OutSpec
+from gancourse.exercises.spec import Case, Exercise, OutSpec, unpack
 from gancourse.metrics.modes import mode_coverage
 from gancourse.toy2d import MLPDiscriminator
 
@@ -71,10 +71,7 @@ def _coverage_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _modes_call(fn, c: Case) -> dict:
-    result = fn(c["samples"].copy(), c["means"].copy(), float(c["std"]))
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise TypeError(f"expected a pair (modes, hq), got {type(result).__name__}")
-    return {"modes": result[0], "hq": result[1]}
+    return unpack(fn(c["samples"].copy(), c["means"].copy(), float(c["std"])), ("modes", "hq"))
 
 
 def _modes_reference(c: Case) -> dict:

@@ -8,11 +8,11 @@ import torch
 from torch import nn
 
 from gancourse import losses, numpy_nn, train
-from gancourse.exercises.spec import Case, Exercise, OutSpec, Unusable
+from gancourse.exercises.spec import Case, Exercise, OutSpec, Unusable, unpack
 
 
-def _t(a: np.ndarray, grad: bool = False) -> torch.Tensor:
-    return torch.tensor(np.asarray(a), dtype=torch.float32, requires_grad=grad)
+def _t(a: np.ndarray) -> torch.Tensor:
+    return torch.tensor(np.asarray(a), dtype=torch.float32)
 
 
 def _linear_cases(rng: np.random.Generator) -> list[Case]:
@@ -229,10 +229,8 @@ def _step_run(c: Case, fn=None) -> dict:
         stats = _reference_step(g, d, opt_g, opt_d, x_real, z)
         loss_d, loss_g = stats[0], stats[1]
     else:
-        result = fn(g, d, opt_g, opt_d, x_real, z)
-        if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise TypeError(f"expected a pair (loss_d, loss_g), got {type(result).__name__}")
-        loss_d, loss_g = result
+        out = unpack(fn(g, d, opt_g, opt_d, x_real, z), ("loss_d", "loss_g"))
+        loss_d, loss_g = out["loss_d"], out["loss_g"]
     return {"loss_d": loss_d, "loss_g": loss_g, "g_params": _params(g), "d_params": _params(d)}
 
 

@@ -14,7 +14,6 @@ submission can never make the grader run its code.
 
 from __future__ import annotations
 
-import math
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,6 +82,14 @@ class Exercise:
     def check_id(self) -> str:
         """The nbgrader ``grade_id`` of the (locked, graded) self-check cell."""
         return f"{self.grade_id}_check"
+
+
+def unpack(result: Any, names: tuple[str, ...], expected: str = "") -> dict[str, Any]:
+    """A student's tuple result as {name: value}; TypeError unless it has len(names) items."""
+    if not isinstance(result, (tuple, list)) or len(result) != len(names):
+        what = expected or ("a pair " if len(names) == 2 else "") + f"({', '.join(names)})"
+        raise TypeError(f"expected {what}, got {type(result).__name__}")
+    return dict(zip(names, result))
 
 
 # --------------------------------------------------------------------------- results
@@ -385,9 +392,3 @@ def compare_case(ex: Exercise, expected: dict[str, Output], got: dict[str, Outpu
     }
     return CaseResult(all(v.ok for v in verdicts.values()), verdicts)
 
-
-def is_finite_number(x: Any) -> bool:
-    try:
-        return math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False

@@ -132,6 +132,12 @@ def _nbgrader(cell) -> dict:
     return nbg if isinstance(nbg, dict) else {}
 
 
+def _source(cell) -> str:
+    """A cell's source as one string (nbformat allows a list of lines)."""
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
 def _is_check_cell(cell) -> bool:
     """An nbgrader test cell (our self-checks): skipped, the grader does its own checking."""
     meta = _nbgrader(cell)
@@ -153,8 +159,7 @@ def find_exercises(
     for i, cell in enumerate(nb.get("cells", [])):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
+        source = _source(cell)
         gid = _nbgrader(cell).get("grade_id")
         if isinstance(gid, str) and gid in by_id:
             present.add(by_id[gid].name)
@@ -483,14 +488,12 @@ def run_notebook(
         return run
     for ex in run.exercises:
         if ex.name in defined_at:
-            source = cells[defined_at[ex.name]].get("source", "")
-            source = "".join(source) if isinstance(source, list) else str(source)
+            source = _source(cells[defined_at[ex.name]])
             if used := reference_call(source, ex):
                 run.uses_reference[ex.name] = used
     code = []
     for i, cell in enumerate(cells):
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
+        source = _source(cell)
         if cell.get("cell_type") == "code" and source.strip() and not _is_check_cell(cell):
             code.append((i, source))
     if (

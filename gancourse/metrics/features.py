@@ -296,26 +296,14 @@ def baselines(
     """
     f_real = features(classifier, real_images)
     n = len(other_real_images)
+    rows = {
+        "real vs real": other_real_images,
+        "blurred real": blur(other_real_images, sigma),
+        "uniform noise": noise_images(n, tuple(real_images.shape[1:]), seed),
+    }
     return {
-        "real vs real": evaluate(
-            classifier, other_real_images, real_images, k=k, names=names, real_feats=f_real
-        ),
-        "blurred real": evaluate(
-            classifier,
-            blur(other_real_images, sigma),
-            real_images,
-            k=k,
-            names=names,
-            real_feats=f_real,
-        ),
-        "uniform noise": evaluate(
-            classifier,
-            noise_images(n, tuple(real_images.shape[1:]), seed),
-            real_images,
-            k=k,
-            names=names,
-            real_feats=f_real,
-        ),
+        name: evaluate(classifier, x, real_images, k=k, names=names, real_feats=f_real)
+        for name, x in rows.items()
     }
 
 

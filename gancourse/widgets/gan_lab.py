@@ -3,7 +3,7 @@
 Plain, testable pieces:
 
 - :class:`GANLabSession` holds G, D and their optimisers and advances the game with
-  :func:`gancourse.toy2d.train_step` (constant learning rates, no EMA: the raw dynamics);
+  :func:`gancourse.toy2d.play_round` (constant learning rates, no EMA: the raw dynamics);
 - :func:`render_png` draws a :class:`gancourse.viz2d.State2D` to PNG bytes.
 
 :class:`GANLabWidget` is the thin ipywidgets layer (core widgets only, ipywidgets 7.6+ and
@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from gancourse.data.toy2d import TOY2D, toy2d_sampler
 from gancourse.losses import LOSSES, get_loss
-from gancourse.toy2d import DATA_SCALE, Toy2DConfig, build_models, d_update, train_step
+from gancourse.toy2d import DATA_SCALE, Toy2DConfig, build_models, play_round
 from gancourse.viz2d import State2D, capture_state, plot_state
 from gancourse.widgets.fallback import widget_with_fallback
 
@@ -70,20 +70,14 @@ class GANLabSession:
 
     def advance(self, n_steps: int) -> tuple[float, float]:
         """Play ``n_steps`` G updates (each after ``d_steps`` D updates); return the last losses."""
-        cfg, b = self.config, self.config.batch_size
+        cfg = self.config
         d_val = g_val = float("nan")
         gp = self.loss.gp_weight if cfg.gp_weight is None else cfg.gp_weight
         for _ in range(n_steps):
-            for k in range(cfg.d_steps):
-                x_real = self.sampler(b, generator=self.gen) / self.scale
-                z = torch.randn(b, cfg.z_dim, generator=self.gen)
-                z_g = torch.randn(b, cfg.z_dim, generator=self.gen)
-                if k < cfg.d_steps - 1:  # extra D-only steps
-                    d_update(self.G, self.D, self.opt_d, self.loss, x_real, z, gp)
-                else:
-                    d_val, g_val = train_step(
-                        self.G, self.D, self.opt_g, self.opt_d, self.loss, x_real, z, z_g, gp
-                    )
+            d_val, g_val = play_round(
+                self.G, self.D, self.opt_g, self.opt_d, self.loss, cfg, self.sampler, self.gen,
+                self.scale, gp,
+            )
             self.step += 1
         return d_val, g_val
 
@@ -198,7 +192,7 @@ class GANLabWidget:
 
     def play(self, n_steps: int) -> None:
         """Advance ``n_steps`` and redraw (synchronous)."""
-        self.last_losses = self.session.advance(n_steps)
+        self.session.advance(n_steps)
         self.redraw()
 
     def redraw(self) -> None:
@@ -206,7 +200,6 @@ class GANLabWidget:
         cov = self.session.coverage()
         self.readout.value = html.escape(f"step {self.session.step}: {cov}")
         self.image.value = render_png(st)
-        self.last_state = st
 
     def _on_run(self, change) -> None:
         if change["new"]:
