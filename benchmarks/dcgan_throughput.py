@@ -12,7 +12,7 @@ a change in the machine's load hits all of them alike; the ratio printed is the 
 the per-round ratios (robust to a round hit by a burst of load), with the ratio of medians.
 
 "images/s" counts real training images seen per second. The GFLOP/s of a training step
-come from ``torch.utils.flop_counter`` (forward + backward of one course ``train_step``)
+come from ``torch.utils.flop_counter`` (forward + backward of one course training step)
 divided by the course trainer's measured step time, next to a measured float32 matmul.
 """
 
@@ -29,7 +29,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from gancourse.data import load_images
 from gancourse.losses import get_loss
 from gancourse.models import Discriminator, Generator
-from gancourse.train import train_gan, train_step
+from gancourse.train import d_step, g_step, train_gan
 
 
 def reference_loop(images: torch.Tensor, steps: int, batch_size: int, width: int, z_dim: int,
@@ -92,14 +92,16 @@ def course_loop(images: torch.Tensor, steps: int, batch_size: int, width: int, z
 
 
 def step_flops(batch_size: int, width: int, z_dim: int) -> int:
-    """Floating-point operations of one course train_step (forward + backward), counted."""
+    """Floating-point operations of one course training step (forward + backward), counted."""
     from torch.utils.flop_counter import FlopCounterMode
 
     G, D = Generator(z_dim, width, 32, 3), Discriminator(width, 32, 3)
     opt_g, opt_d = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
     x, z = torch.rand(batch_size, 3, 32, 32) * 2 - 1, torch.randn(batch_size, z_dim)
     with FlopCounterMode(display=False) as counter:
-        train_step(G, D, get_loss("nonsaturating"), opt_g, opt_d, x, z)
+        x_fake = G(z)
+        d_step(D, get_loss("nonsaturating"), opt_d, x, x_fake)
+        g_step(D, get_loss("nonsaturating"), opt_g, x_fake)
     return counter.get_total_flops()
 
 

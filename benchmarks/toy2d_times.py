@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from gancourse.toy2d import PRESETS, compare, format_table
+from gancourse.toy2d import PRESETS, compare, format_mode_table
 
 
 def main() -> int:
@@ -38,7 +38,7 @@ def main() -> int:
     for data in args.data:
         rows += compare(args.models, data, tuple(args.seeds), steps=args.steps)
     print()
-    print(format_table(rows))
+    print(format_mode_table(rows))
     print(
         f"\ntorch threads: {args.threads}; load average at the end: {os.getloadavg()[0]:.1f}; "
         f"total {time.perf_counter() - t0:.0f} s"

@@ -101,9 +101,8 @@ def run(args: argparse.Namespace) -> int:
         print("interrupted: no samples written", file=sys.stderr)
         return 130
 
-    device = next(generator.parameters()).device
-    x = sample(result.generator, args.n_samples, seed=args.seed, device=device)
-    array = x.to("cpu", torch.float32).contiguous().numpy()
+    x = sample(result.sampling_generator, args.n_samples, seed=args.seed)
+    array = x.to(torch.float32).contiguous().numpy()
     save_atomic(array, args.samples_out, write=lambda a, f: np.save(f, a))
     print(f"trained {result.steps} steps ({result.images_per_second:.0f} images/s); "
           f"wrote {array.shape} samples in [{array.min():.2f}, {array.max():.2f}] "

@@ -58,17 +58,25 @@ def g_loss_lsgan(d_fake: Tensor) -> Tensor:
     return 0.5 * ((d_fake - 1.0) ** 2).mean()
 
 
-def gradient_penalty(critic: Callable[[Tensor], Tensor], x_real: Tensor, x_fake: Tensor) -> Tensor:
+def gradient_penalty(
+    critic: Callable[[Tensor], Tensor],
+    x_real: Tensor,
+    x_fake: Tensor,
+    *,
+    generator: torch.Generator | None = None,
+) -> Tensor:
     """WGAN-GP penalty (Gulrajani et al. 2017): E[(||grad_x_hat f(x_hat)||_2 - 1)^2].
 
     ``x_hat`` is a random point on the segment between a real and a fake sample, one
-    mixing weight per sample. Shapes: ``x_real`` and ``x_fake`` (N, ...) alike. The result
-    is differentiable with respect to the critic's parameters (``create_graph=True``);
-    multiply it by the penalty weight (10 in the paper) yourself.
+    mixing weight per sample, drawn from ``generator`` (default: torch's global one).
+    Shapes: ``x_real`` and ``x_fake`` (N, ...) alike. The result is differentiable with
+    respect to the critic's parameters (``create_graph=True``); multiply it by the penalty
+    weight (10 in the paper) yourself.
     """
     if x_real.shape != x_fake.shape:
         raise ValueError(f"x_real {tuple(x_real.shape)} and x_fake {tuple(x_fake.shape)} differ")
-    eps = torch.rand((x_real.shape[0],) + (1,) * (x_real.dim() - 1), device=x_real.device)
+    shape = (x_real.shape[0],) + (1,) * (x_real.dim() - 1)
+    eps = torch.rand(shape, device=x_real.device, generator=generator)
     x_hat = (eps * x_real.detach() + (1 - eps) * x_fake.detach()).requires_grad_(True)
     f_hat = critic(x_hat)
     (grad,) = torch.autograd.grad(f_hat.sum(), x_hat, create_graph=True)
@@ -76,25 +84,56 @@ def gradient_penalty(critic: Callable[[Tensor], Tensor], x_real: Tensor, x_fake:
     return ((grad_norm - 1.0) ** 2).mean()
 
 
+def r1_penalty(d_real: Tensor, x_real: Tensor) -> Tensor:
+    """R1 penalty (Mescheder et al. 2018): E[||grad_x D(x)||_2^2] on *real* images.
+
+    ``d_real = D(x_real)`` must have been computed from an ``x_real`` that requires grad.
+    Differentiable with respect to D's parameters; the D loss adds ``gamma / 2`` times it.
+    """
+    if not x_real.requires_grad:
+        raise ValueError("r1_penalty needs d_real computed from x_real.requires_grad_(True)")
+    (grad,) = torch.autograd.grad(d_real.sum(), x_real, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1).mean()
+
+
+D_OUTPUTS = ("probability", "score")
+
+
 @dataclass(frozen=True)
 class GANLoss:
-    """A pair of losses the training loops swap as a unit.
+    """A pair of losses the training loops swap as a unit, and what D's output means.
 
-    ``gp_weight`` > 0 adds ``gp_weight * gradient_penalty`` to the discriminator loss.
+    ``d_output``: ``"probability"`` when D's logit is that of a probability
+    D(x) = sigmoid(logit) (the BCE losses), ``"score"`` when it is a raw critic score
+    (least squares, hinge, Wasserstein). :meth:`readout` turns logits into that quantity.
+    The loss's own regulariser, used by the trainers unless told otherwise:
+    ``gp_weight`` > 0 adds ``gp_weight * gradient_penalty`` to the discriminator loss
+    (WGAN-GP), ``clip`` > 0 clips D's weights to [-clip, clip] after each D update (WGAN).
     """
 
     name: str
     d_loss: Callable[[Tensor, Tensor], Tensor]
     g_loss: Callable[[Tensor], Tensor]
+    d_output: str = "probability"
     gp_weight: float = 0.0
+    clip: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.d_output not in D_OUTPUTS:
+            raise ValueError(f"d_output must be one of {D_OUTPUTS}, got {self.d_output!r}")
+
+    def readout(self, logits: Tensor) -> Tensor:
+        """D's output on its own scale: sigmoid(logits) for a probability, else the score."""
+        return torch.sigmoid(logits) if self.d_output == "probability" else logits
 
 
 LOSSES: dict[str, GANLoss] = {
     "minimax": GANLoss("minimax", d_loss_bce, g_loss_saturating),
     "nonsaturating": GANLoss("nonsaturating", d_loss_bce, g_loss_nonsaturating),
-    "lsgan": GANLoss("lsgan", d_loss_lsgan, g_loss_lsgan),
-    "hinge": GANLoss("hinge", d_loss_hinge, g_loss_wgan),
-    "wgan-gp": GANLoss("wgan-gp", d_loss_wgan, g_loss_wgan, gp_weight=10.0),
+    "lsgan": GANLoss("lsgan", d_loss_lsgan, g_loss_lsgan, d_output="score"),
+    "hinge": GANLoss("hinge", d_loss_hinge, g_loss_wgan, d_output="score"),
+    "wgan": GANLoss("wgan", d_loss_wgan, g_loss_wgan, d_output="score", clip=0.01),
+    "wgan-gp": GANLoss("wgan-gp", d_loss_wgan, g_loss_wgan, d_output="score", gp_weight=10.0),
 }
 
 

@@ -150,15 +150,36 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def sample(
-    generator: Generator, n: int, *, seed: int = 0, device: torch.device | str = "cpu"
-) -> Tensor:
-    """n images from ``generator`` in eval mode, from z ~ N(0, I) drawn with ``seed``."""
-    g = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, generator.z_dim, generator=g).to(device)
+def sample_latents(n: int, z_dim: int, *, seed: int = 0) -> Tensor:
+    """n latents (n, z_dim) ~ N(0, I) drawn with ``seed`` (the z's :func:`sample` uses)."""
+    if n < 1 or z_dim < 1:
+        raise ValueError(f"n and z_dim must be positive, got n={n}, z_dim={z_dim}")
+    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+
+
+@torch.no_grad()
+def generate(generator: nn.Module, z: Tensor, *, batch_size: int = 256) -> Tensor:
+    """G(z) for z (N, z_dim) or (z_dim,) in eval mode, without gradients, batch by batch.
+
+    Runs on the generator's device and returns (N, ...) on the CPU (images (N, C, H, W) in
+    [-1, 1] for an image G); the generator's train/eval mode is restored afterwards.
+    """
+    if z.dim() == 1:
+        z = z[None]
+    try:
+        device = next(generator.parameters()).device
+    except StopIteration:  # a parameter-free generator
+        device = torch.device("cpu")
     was_training = generator.training
     generator.eval()
-    with torch.no_grad():
-        x = generator(z)
-    generator.train(was_training)
-    return x
+    try:
+        out = [generator(z[i : i + batch_size].to(device)).cpu()
+               for i in range(0, len(z), batch_size)]
+    finally:
+        generator.train(was_training)
+    return torch.cat(out)
+
+
+def sample(generator: nn.Module, n: int, *, seed: int = 0) -> Tensor:
+    """n samples of ``generator`` (eval mode, on the CPU) from z ~ N(0, I) drawn with ``seed``."""
+    return generate(generator, sample_latents(n, generator.z_dim, seed=seed))

@@ -1,8 +1,10 @@
-"""One call to make a run repeatable."""
+"""Seeds: one call to make a notebook repeatable, and a scope that leaves the caller's RNG alone."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -23,3 +25,17 @@ def seed_everything(seed: int) -> np.random.Generator:
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
     return np.random.default_rng(seed)
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run the block with torch's global generator seeded by ``seed``, then restore its state.
+
+    For code that must use the global generator (torch's layer initialisers do) without
+    changing the caller's random stream: the course's library functions use it instead of
+    reseeding behind the caller's back. CUDA generators are forked too when CUDA is in use.
+    """
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield

@@ -13,8 +13,8 @@ from gancourse.data.art import (
     art_gallery,
     generate_art,
     render_style,
-    show_art_gallery,
 )
+from gancourse.plotting import show_art_gallery
 
 
 def test_six_named_styles():

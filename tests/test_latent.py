@@ -22,7 +22,6 @@ from gancourse.latent import (
     edit_latent,
     expected_norm,
     find_directions,
-    generate,
     intermediate_features,
     interpolation_path,
     latent_arithmetic,
@@ -33,11 +32,10 @@ from gancourse.latent import (
     nn_baseline,
     norm_statistics,
     pca,
-    sample_latents,
     slerp,
     style_latents,
 )
-from gancourse.models import Generator, sample
+from gancourse.models import Generator, generate, sample, sample_latents
 
 Z_DIM = 16
 

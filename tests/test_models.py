@@ -80,3 +80,33 @@ def test_generator_file_without_upsample_key_loads_as_transpose(tmp_path):
     G2, info = load_generator_file(path)
     assert G2.upsample == "transpose"
     assert torch.equal(sample(G, 4, seed=1), sample(G2, 4, seed=1))
+
+
+@pytest.mark.parametrize("norm", ["spectral", "layer", "none", "batch"])
+def test_discriminator_norms_build_what_they_say(norm):
+    torch.manual_seed(0)
+    D = Discriminator(width=8, image_size=16, channels=3, norm=norm)
+    x = torch.rand(4, 3, 16, 16) * 2 - 1
+    out = D(x)
+    assert out.shape == (4,) and torch.isfinite(out).all()
+    kinds = {type(m) for m in D.modules()}
+    assert (nn.BatchNorm2d in kinds) == (norm == "batch")
+    assert (nn.GroupNorm in kinds) == (norm == "layer")
+    sn = [m for m in D.modules() if isinstance(m, nn.Conv2d) and _has_spectral_norm(m)]
+    convs = [m for m in D.modules() if isinstance(m, nn.Conv2d)]
+    assert len(sn) == (len(convs) if norm == "spectral" else 0)
+    if norm == "layer":  # each image normalised on its own: an image's logit ignores the batch
+        assert torch.allclose(D(x[:1]), out[:1], atol=1e-5)
+    if norm == "spectral":  # after power iteration, every conv's matrix has sigma ~ 1
+        D.train()
+        for _ in range(30):
+            D(x)
+        for m in sn:
+            w = m.weight.detach().flatten(1)
+            assert torch.linalg.matrix_norm(w, ord=2).item() == pytest.approx(1.0, abs=0.05)
+
+
+def _has_spectral_norm(m: nn.Module) -> bool:
+    return hasattr(m, "weight_orig") or (
+        hasattr(m, "parametrizations") and "weight" in m.parametrizations
+    )

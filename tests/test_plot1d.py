@@ -1,4 +1,4 @@
-"""gancourse.plot1d: the 1D GAN figures and the jshtml animation render and stay small."""
+"""gancourse.plotting.gan1d: the 1D GAN figures and the jshtml animation render and stay small."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from gancourse.plot1d import animate_1d_gan, draw_1d_gan, plot_gan_curves
+from gancourse.plotting.gan1d import animate_1d_gan, draw_1d_gan, plot_gan_curves
 
 
 def _snapshots(n=3):

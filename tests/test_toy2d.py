@@ -14,18 +14,17 @@ import torch
 
 from gancourse.data import TOY2D, grid25, grid25_means, ring8, ring8_means, spiral, toy2d_sampler
 from gancourse.losses import get_loss
+from gancourse.plotting.gan2d import animate_states, capture_state, generator_push, plot_snapshots
 from gancourse.toy2d import (
     LATENT_COMPONENTS,
     MLPDiscriminator,
     MLPGenerator,
     Toy2DConfig,
     build_models,
-    evaluate,
-    generate,
+    evaluate_modes,
     preset,
     train_toy2d,
 )
-from gancourse.viz2d import animate_states, capture_state, generator_push, plot_snapshots
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -118,11 +117,11 @@ SMALL = Toy2DConfig(steps=40, batch_size=64, g_width=32, d_width=32)
 def test_training_is_deterministic_and_moves_g():
     r1 = train_toy2d(SMALL, seed=3)
     r2 = train_toy2d(SMALL, seed=3)
-    x1, x2 = generate(r1, 200, seed=0), generate(r2, 200, seed=0)
+    x1, x2 = r1.points(200, seed=0), r2.points(200, seed=0)
     assert x1.shape == (200, 2) and torch.equal(x1, x2)
     assert len(r1.history["d_loss"]) >= 1 and all(math.isfinite(v) for v in r1.history["d_loss"])
     r3 = train_toy2d(SMALL, seed=4)
-    assert not torch.equal(x1, generate(r3, 200, seed=0))
+    assert not torch.equal(x1, r3.points(200, seed=0))
 
 
 @pytest.mark.parametrize(
@@ -137,14 +136,14 @@ def test_training_is_deterministic_and_moves_g():
 )
 def test_every_cure_trains(changes):
     r = train_toy2d(replace(SMALL, steps=10, **changes), seed=0)
-    cov = evaluate(r, 500, seed=0)
+    cov = evaluate_modes(r, 500, seed=0)
     assert 0 <= cov.modes <= cov.n_modes and 0.0 <= cov.hq <= 1.0
 
 
 def test_evaluate_rejects_spiral():
     r = train_toy2d(replace(SMALL, steps=2, data="spiral"), seed=0)
     with pytest.raises(ValueError, match="mixture"):
-        evaluate(r)
+        evaluate_modes(r)
 
 
 def test_generator_push_points_towards_real_data():
@@ -230,11 +229,36 @@ def test_gan_lab_session_and_widget():
     w.play(3)
     assert w.session.step == 3 and "step 3" in w.readout.value
     w.lr_g.value = 1e-4
-    assert w.session.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4)
+    assert w.session.game.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4)
     w.loss.value = "hinge"  # changing the game restarts it
-    assert w.session.step == 0 and w.session.loss.name == "hinge"
+    assert w.session.step == 0 and w.session.game.loss.name == "hinge"
     bundle = w._repr_mimebundle_()
     assert "image/png" in bundle and "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_gan_lab_starts_from_the_plain_game_not_the_cure():
+    """The widget promises the raw dynamics: a Gaussian z, no mixture latent, no packing,
+    no EMA, whatever the per-data defaults of the recommended cure are."""
+    from gancourse.widgets.gan_lab import GANLabSession, GANLabWidget
+
+    for session in (GANLabSession(), GANLabWidget(chunk=1).session):
+        cfg, G = session.config, session.G
+        assert G.components == 0 and G.z_dim == 2 and cfg.latent_components == 0
+        assert cfg.pack == 1 and cfg.ema == 0.0 and not cfg.minibatch_std and not cfg.spectral
+    w = GANLabWidget(chunk=1)
+    for data in ("grid25", "ring8"):
+        w.data.value = data
+        assert w.session.G.components == 0 and w.session.config.data == data
+    w.pack.value = 2  # what the student picks is what changes
+    assert w.session.config.pack == 2 and w.session.G.components == 0
+
+
+def test_toy_training_leaves_the_global_rng_alone():
+    torch.manual_seed(11)
+    expected = torch.rand(3)
+    torch.manual_seed(11)
+    train_toy2d(replace(SMALL, steps=3, loss="wgan-gp"), seed=0)
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_mixture_latent_picks_equally_likely_components_from_z0():
@@ -275,12 +299,12 @@ def test_mixture_latent_errors_and_defaults():
 
 
 def test_table_counts_seeds_on_target_and_survives_infinite_kl():
-    from gancourse.toy2d import TableRow, format_table
+    from gancourse.toy2d import TableRow, format_mode_table
 
     ok = (25, 0.96, 0.01, 60.0)
     few_hq = (25, 0.90, 0.02, 60.0)
     none = (0, 0.0, float("inf"), 60.0)
-    table = format_table([TableRow("x", "grid25", 100, (ok, few_hq, none))])
+    table = format_mode_table([TableRow("x", "grid25", 100, (ok, few_hq, none))])
     row = table.splitlines()[-1]
     assert "| 1/3 |" in row and "| inf |" in row and "nan" not in row
     assert "16.7 ± 14.4" in row  # modes: mean 16.7, sample std 14.4

@@ -17,7 +17,7 @@ from gancourse.checkpoint import (
 )
 from gancourse.losses import GANLoss, d_loss_bce, g_loss_nonsaturating
 from gancourse.models import Discriminator, Generator
-from gancourse.train import History, TrainingDiverged, train_gan, train_step
+from gancourse.train import History, TrainingDiverged, train_gan
 
 N_IMAGES, BATCH = 96, 16  # 6 steps per epoch
 
@@ -139,7 +139,10 @@ def test_nan_loss_stops_with_clear_message(tmp_path):
 
 def test_exploding_loss_stops_and_blames_lipschitz():
     huge = GANLoss(
-        "unconstrained-wgan", lambda r, f: 1e6 * (f.mean() - r.mean() + 1.0), lambda f: -f.mean()
+        "unconstrained-wgan",
+        lambda r, f: 1e6 * (f.mean() - r.mean() + 1.0),
+        lambda f: -f.mean(),
+        d_output="score",
     )
     with pytest.raises(TrainingDiverged, match="exploded.*\n.*Lipschitz"):
         _run(epochs=1, loss=huge)
@@ -195,21 +198,75 @@ def test_generator_file_round_trip(tmp_path):
     assert torch.allclose(G(z), r.generator(z))
 
 
-def test_train_step_updates_both_nets_and_only_grads_of_g_in_g_step():
+def test_ema_generator_is_kept_saved_and_resumed(tmp_path):
+    full = _run(epochs=2, ema=0.9)
+    assert full.generator_ema is not None and full.sampling_generator is full.generator_ema
+    differs = [not torch.equal(a, b) for a, b in
+               zip(full.generator_ema.parameters(), full.generator.parameters())]
+    assert any(differs)  # an average of G's past weights, not G itself
+    ck = tmp_path / "run.pt"
+    _run(epochs=1, ema=0.9, checkpoint=ck)
+    resumed = _run(epochs=2, ema=0.9, resume=ck)
+    for a, b in zip(resumed.generator_ema.parameters(), full.generator_ema.parameters()):
+        assert torch.equal(a, b)
+    with pytest.raises(CheckpointError, match="does not fit"):  # saved without an EMA copy
+        no_ema = tmp_path / "plain.pt"
+        _run(epochs=1, checkpoint=no_ema)
+        _run(epochs=2, ema=0.9, resume=no_ema)
+
+
+def test_lesson07_extras_train_and_stay_deterministic():
+    for kwargs in ({"loss": "hinge", "augment": "translation,cutout", "r1": 1.0},
+                   {"loss": "wgan", "n_critic": 2}, {"loss": "lsgan", "lr_d": 4e-4}):
+        a, b = _run(epochs=1, **kwargs), _run(epochs=1, **kwargs)
+        assert a.history.loss_d == b.history.loss_d, kwargs
+        assert all(torch.isfinite(torch.tensor(a.history.loss_g))), kwargs
+    clipped = _run(epochs=1, loss="wgan")  # the loss's own clip, 0.01
+    assert max(p.abs().max().item() for p in clipped.discriminator.parameters()) <= 0.01 + 1e-7
+    with pytest.raises(ValueError, match="unknown augmentation"):
+        _run(epochs=1, augment="rotate")
+
+
+def test_minutes_budget_stops_on_time():
+    import time
+
+    t0 = time.perf_counter()
+    r = _run(minutes=0.05, images=_images().repeat(20, 1, 1, 1))  # 3 s, far more data than that
+    wall = time.perf_counter() - t0
+    assert not r.interrupted and r.steps > 5
+    assert 3.0 <= r.seconds <= 3.3 and wall <= 3.6, (r.seconds, wall)
+    assert r.history.samples[-1][0] == r.steps  # the last grid is of the final G
+    with pytest.raises(ValueError, match="budget"):
+        _run()
+
+
+def test_train_gan_leaves_the_global_rng_alone():
+    G, D = Generator(8, 4, 8, 3), Discriminator(4, 8, 3, norm="layer")
+    torch.manual_seed(5)
+    expected = torch.rand(4)
+    torch.manual_seed(5)
+    train_gan(G, D, _images(), epochs=1, batch_size=BATCH, loss="wgan-gp", augment="translation",
+              r1=1.0, ema=0.5, device="cpu", progress=False)  # every extra that draws noise
+    assert torch.equal(torch.rand(4), expected)
+
+
+def test_train_gan_learns():
+    """The trainer really trains: on images of a single flat colour per image (a 1D family
+    of images), the distance between the mean colours of generated and real images falls."""
+    g = torch.Generator().manual_seed(0)
+    colours = torch.rand(512, 3, 1, 1, generator=g) * 0.8 - 0.9  # dark colours only
+    images = colours.expand(512, 3, 8, 8).contiguous()
     torch.manual_seed(0)
-    G, D = Generator(8, 4, 8, 3), Discriminator(4, 8, 3)
-    opt_g, opt_d = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
-    g0, d0 = [p.clone() for p in G.parameters()], [p.clone() for p in D.parameters()]
-    stats = train_step(
-        G,
-        D,
-        GANLoss("ns", d_loss_bce, g_loss_nonsaturating),
-        opt_g,
-        opt_d,
-        _images()[:8],
-        torch.randn(8, 8),
-    )
-    assert stats.shape == (4,) and torch.isfinite(stats).all()
-    assert all(not torch.equal(a, b) for a, b in zip(g0, G.parameters()))
-    assert all(not torch.equal(a, b) for a, b in zip(d0, D.parameters()))
-    assert all(p.requires_grad for p in D.parameters())
+    G, D = Generator(8, 8, 8, 3), Discriminator(8, 8, 3)
+
+    def colour_error(G):
+        from gancourse.models import sample
+
+        x = sample(G, 256, seed=1)
+        return (x.mean(dim=(0, 2, 3)) - images.mean(dim=(0, 2, 3))).abs().mean().item()
+
+    before = colour_error(G)
+    r = train_gan(G, D, images, epochs=6, batch_size=32, lr_g=1e-3, lr_d=1e-3, seed=0,
+                  device="cpu", progress=False)
+    after = colour_error(r.generator)
+    assert after < before / 4, (before, after)

@@ -10,7 +10,6 @@ from gancourse.data.images import (
     load_images,
     num_channels,
     render_style,
-    show_art_gallery,
 )
 from gancourse.data.toy1d import *  # noqa: F403  (1D mixtures of lessons 01, 02, 04; see its __all__)
 from gancourse.data.toy2d import (

@@ -21,7 +21,8 @@ single core makes thousands of 32x32 paintings per second
 
 Public API: :data:`ART_STYLES`, :func:`generate_art` (images in [-1, 1] and style
 labels, deterministic from ``seed``), :func:`render_style` (one style, values in [0, 1])
-and :func:`show_art_gallery` (a row per style).
+and :func:`art_gallery` (paintings grouped by style; ``gancourse.plotting.show_art_gallery``
+plots them).
 """
 
 from __future__ import annotations
@@ -405,35 +406,3 @@ def art_gallery(
     )
     labels = np.repeat(np.arange(len(ART_STYLES), dtype=np.int64), per_style)
     return torch.from_numpy(images * 2.0 - 1.0), torch.from_numpy(labels)
-
-
-def show_art_gallery(
-    per_style: int = 8, size: int = 32, seed: int = 0, ax=None, images=None, title: str = ""
-):
-    """Plot a row per style (style names on the left); returns the matplotlib axis.
-
-    ``images``: optionally an (6 * per_style, 3, S, S) tensor grouped by style (e.g. from a
-    conditional generator) to show instead of real art.
-    """
-    import matplotlib.pyplot as plt
-
-    from gancourse.plotting import to_grid
-
-    if images is None:
-        images, _ = art_gallery(per_style, size, seed)
-    n_styles = len(ART_STYLES)
-    if len(images) != n_styles * per_style:
-        raise ValueError(
-            f"expected {n_styles} * {per_style} images grouped by style, got {len(images)}"
-        )
-    grid = to_grid(images, nrow=per_style)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(min(10.0, 1.0 + 0.9 * per_style), 0.9 * n_styles))
-    ax.imshow(grid, interpolation="nearest")
-    s = images.shape[-1]
-    ax.set_yticks([1 + (s + 1) * i + s / 2 for i in range(n_styles)], list(ART_STYLES))
-    ax.set_xticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    ax.set_title(title or f"Generated abstract art, {s}x{s}: a row per style")
-    return ax

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from gancourse.data.art import ART_STYLES, art_gallery, generate_art, render_style, show_art_gallery  # noqa: F401
+from gancourse.data.art import ART_STYLES, art_gallery, generate_art, render_style  # noqa: F401
 from gancourse.data.download import ONLINE_DATASETS, load_online
 
 OFFLINE_DATASETS: tuple[str, ...] = ("art", "digits")

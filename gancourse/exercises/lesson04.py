@@ -9,6 +9,7 @@ from torch import nn
 
 from gancourse import losses, numpy_nn, train
 from gancourse.exercises.spec import Case, Exercise, OutSpec, Unusable, unpack
+from gancourse.seeding import seeded
 
 
 def _t(a: np.ndarray) -> torch.Tensor:
@@ -61,10 +62,10 @@ LINEAR_TO_TORCH = Exercise(
 
 
 def _critic(dim: int, seed: int) -> nn.Module:
-    torch.manual_seed(seed)
-    return nn.Sequential(
-        nn.Flatten(), nn.Linear(dim, 16), nn.Tanh(), nn.Linear(16, 1), nn.Flatten(0)
-    )
+    with seeded(seed):
+        return nn.Sequential(
+            nn.Flatten(), nn.Linear(dim, 16), nn.Tanh(), nn.Linear(16, 1), nn.Flatten(0)
+        )
 
 
 def _gp_cases(rng: np.random.Generator) -> list[Case]:
@@ -83,11 +84,11 @@ def _gp_cases(rng: np.random.Generator) -> list[Case]:
 def _gp_run(c: Case, fn=None) -> dict:
     x_real, x_fake = _t(c["x_real"]), _t(c["x_fake"])
     critic = _critic(int(np.prod(x_real.shape[1:])), int(c["seed"]))
-    torch.manual_seed(int(c["seed"]) + 1)
+    gen = torch.Generator().manual_seed(int(c["seed"]) + 1)
     if fn is None:  # the package draws eps itself with torch.rand (N, 1, ..., 1)
-        gp = losses.gradient_penalty(critic, x_real, x_fake)
+        gp = losses.gradient_penalty(critic, x_real, x_fake, generator=gen)
     else:
-        eps = torch.rand((x_real.shape[0],) + (1,) * (x_real.dim() - 1))
+        eps = torch.rand((x_real.shape[0],) + (1,) * (x_real.dim() - 1), generator=gen)
         gp = fn(critic, x_real, x_fake, eps)
     out = {"gp": gp}
     if isinstance(gp, torch.Tensor) and gp.requires_grad:
@@ -123,9 +124,9 @@ GRADIENT_PENALTY = Exercise(
 
 
 def _toy_nets(seed: int, z_dim: int, x_dim: int) -> tuple[nn.Module, nn.Module]:
-    torch.manual_seed(seed)
-    g = nn.Sequential(nn.Linear(z_dim, 16), nn.ReLU(), nn.Linear(16, x_dim))
-    d = nn.Sequential(nn.Linear(x_dim, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1), nn.Flatten(0))
+    with seeded(seed):
+        g = nn.Sequential(nn.Linear(z_dim, 16), nn.ReLU(), nn.Linear(16, x_dim))
+        d = nn.Sequential(nn.Linear(x_dim, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1), nn.Flatten(0))
     return g, d
 
 
@@ -154,15 +155,13 @@ def _step_setup(c: Case):
     return x_real, z, g, d, opt_g, opt_d
 
 
-def _reference_step(g, d, opt_g, opt_d, x_real, z) -> torch.Tensor:
-    """The package's alternating step (D then G, non-saturating losses): its stats (4,)."""
-    return train.train_step(g, d, losses.get_loss("nonsaturating"), opt_g, opt_d, x_real, z)
+NONSATURATING = losses.get_loss("nonsaturating")
 
 
 def _d_step_run(c: Case, fn=None) -> dict:
     x_real, z, g, d, opt_g, opt_d = _step_setup(c)
-    if fn is None:  # the package's step with a frozen G (lr 0): only D's half changes anything
-        loss_d = _reference_step(g, d, torch.optim.SGD(g.parameters(), lr=0.0), opt_d, x_real, z)[0]
+    if fn is None:  # the course's D step on x_fake = G(z)
+        loss_d = train.d_step(d, NONSATURATING, opt_d, x_real, g(z))[0]
     else:
         loss_d = fn(g, d, opt_d, x_real, z)
     return {"loss_d": loss_d, "d_params": _params(d), "g_params": _params(g)}
@@ -186,15 +185,15 @@ DISCRIMINATOR_STEP = Exercise(
             kind="tensor", rtol=1e-4, atol=1e-5, label="G's parameters (unchanged)"
         ),
     },
-    reference_api=("gancourse.train.train_step", "gancourse.losses.d_loss_bce"),
+    reference_api=("gancourse.train.d_step", "gancourse.losses.d_loss_bce"),
     inputs=("x_real", "z", "seed"),
 )
 
 
 def _g_step_run(c: Case, fn=None) -> dict:
     x_real, z, g, d, opt_g, _ = _step_setup(c)
-    if fn is None:  # the package's step with a frozen D (lr 0): only G's half changes anything
-        loss_g = _reference_step(g, d, opt_g, torch.optim.SGD(d.parameters(), lr=0.0), x_real, z)[1]
+    if fn is None:  # the course's G step on x_fake = G(z)
+        loss_g = train.g_step(d, NONSATURATING, opt_g, g(z))
     else:
         loss_g = fn(g, d, opt_g, z)
     return {"loss_g": loss_g, "g_params": _params(g), "d_params": _params(d)}
@@ -218,16 +217,17 @@ GENERATOR_STEP = Exercise(
             kind="tensor", rtol=1e-4, atol=1e-5, label="D's parameters (unchanged)"
         ),
     },
-    reference_api=("gancourse.train.train_step", "gancourse.losses.g_loss_nonsaturating"),
+    reference_api=("gancourse.train.g_step", "gancourse.losses.g_loss_nonsaturating"),
     inputs=("x_real", "z", "seed"),
 )
 
 
 def _step_run(c: Case, fn=None) -> dict:
     x_real, z, g, d, opt_g, opt_d = _step_setup(c)
-    if fn is None:
-        stats = _reference_step(g, d, opt_g, opt_d, x_real, z)
-        loss_d, loss_g = stats[0], stats[1]
+    if fn is None:  # D step, then G step on the same x_fake = G(z)
+        x_fake = g(z)
+        loss_d = train.d_step(d, NONSATURATING, opt_d, x_real, x_fake)[0]
+        loss_g = train.g_step(d, NONSATURATING, opt_g, x_fake)
     else:
         out = unpack(fn(g, d, opt_g, opt_d, x_real, z), ("loss_d", "loss_g"))
         loss_d, loss_g = out["loss_d"], out["loss_g"]
@@ -253,7 +253,7 @@ TRAIN_STEP = Exercise(
             kind="tensor", rtol=1e-4, atol=1e-5, label="G's parameters after the step"
         ),
     },
-    reference_api=("gancourse.train.train_step",),
+    reference_api=("gancourse.train.d_step", "gancourse.train.g_step"),
     inputs=("x_real", "z", "seed"),
 )
 

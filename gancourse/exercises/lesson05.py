@@ -9,6 +9,7 @@ from torch import nn
 
 from gancourse import models, plotting
 from gancourse.exercises.spec import Case, Exercise, OutSpec
+from gancourse.seeding import seeded
 
 
 def _block_cases(rng: np.random.Generator) -> list[Case]:
@@ -78,13 +79,13 @@ def _init_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _init_run(c: Case, init) -> dict:
-    torch.manual_seed(int(c["seed"]))
-    net = models.Generator(z_dim=16, width=int(c["width"]), image_size=16, channels=3)
-    with torch.no_grad():  # undo the package's own init: start from PyTorch's defaults
-        for m in net.modules():
-            if hasattr(m, "reset_parameters"):
-                m.reset_parameters()
-    result = net.apply(init)
+    with seeded(int(c["seed"])):  # init draws from torch's global generator: seed it, then restore
+        net = models.Generator(z_dim=16, width=int(c["width"]), image_size=16, channels=3)
+        with torch.no_grad():  # undo the package's own init: start from PyTorch's defaults
+            for m in net.modules():
+                if hasattr(m, "reset_parameters"):
+                    m.reset_parameters()
+        result = net.apply(init)
     del result
     stats = {
         "conv_std": [],

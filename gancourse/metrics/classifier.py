@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gancourse.seeding import seeded
+
 
 class StyleClassifier(nn.Module):
     """Three stride-2 conv blocks (conv 4x4, batch norm, ReLU: S -> S/8), average pooling to
@@ -126,8 +128,8 @@ def fit_classifier(
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
     gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)  # the layers' initial weights
-    model = StyleClassifier(n_classes, images.shape[1], width, feat_dim).to(device)
+    with seeded(seed):  # the layers' initial weights; the caller's global RNG is left alone
+        model = StyleClassifier(n_classes, images.shape[1], width, feat_dim).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     steps = epochs * -(-len(images) // batch_size)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: max(0.0, 1.0 - t / steps))

@@ -2,9 +2,11 @@
 
 Plain, testable pieces:
 
-- :class:`GANLabSession` holds G, D and their optimisers and advances the game with
-  :func:`gancourse.toy2d.play_round` (constant learning rates, no EMA: the raw dynamics);
-- :func:`render_png` draws a :class:`gancourse.viz2d.State2D` to PNG bytes.
+- :class:`GANLabSession` holds one :class:`gancourse.toy2d.Game` and advances it with
+  :meth:`~gancourse.toy2d.Game.play_round`, the course's ``d_step`` / ``g_step``. It
+  starts from the ``vanilla`` preset (a plain Gaussian z, constant learning rates, no EMA,
+  no cure: the raw dynamics); the controls change only what the student picks;
+- :func:`render_png` draws a :class:`gancourse.plotting.gan2d.State2D` to PNG bytes.
 
 :class:`GANLabWidget` is the thin ipywidgets layer (core widgets only, ipywidgets 7.6+ and
 8): data, loss, learning rates and D steps per G step; Start/Stop, "+200 steps" and Reset
@@ -22,73 +24,71 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-import torch
 from matplotlib.figure import Figure
 
 from gancourse.data.toy2d import TOY2D, toy2d_sampler
-from gancourse.losses import LOSSES, get_loss
-from gancourse.toy2d import DATA_SCALE, Toy2DConfig, build_models, play_round
-from gancourse.viz2d import State2D, capture_state, plot_state
+from gancourse.losses import LOSSES
+from gancourse.models import sample
+from gancourse.plotting.gan2d import State2D, capture_state, plot_state
+from gancourse.toy2d import Game, Toy2DConfig, preset
 from gancourse.widgets.fallback import widget_with_fallback
 
-__all__ = ["GANLabSession", "GANLabWidget", "gan_lab_widget", "render_png"]
+__all__ = ["GANLabSession", "GANLabWidget", "gan_lab_widget", "plain_game", "render_png"]
+
+
+def plain_game(data: str = "ring8", **changes) -> Toy2DConfig:
+    """The widget's starting point: the ``vanilla`` preset (no cure) on ``data``, with
+    ``changes`` (the controls: loss, learning rates, D steps, packing)."""
+    return preset("vanilla", data=data, **changes)
 
 
 class GANLabSession:
     """One game between an MLP G and D on toy 2D data, advanced step by step.
 
-    ``config`` is a :class:`Toy2DConfig` (its ``loss``, ``lr_g``, ``lr_d``, ``d_steps``,
-    ``pack``, ``batch_size`` and sizes are used; ``steps``, EMA and the finishing phase
-    are not). Deterministic for a given ``seed``.
+    ``config`` is a :class:`Toy2DConfig` (default: :func:`plain_game`); its ``steps``, EMA
+    and finishing phase are not used. Deterministic for a given ``seed``.
     """
 
     def __init__(self, config: Toy2DConfig | None = None, *, seed: int = 0):
-        self.config = config or replace(Toy2DConfig(), data="ring8")
+        self.config = config or plain_game()
         self.seed = seed
         self.reset()
 
     def reset(self) -> None:
-        cfg = self.config
-        torch.manual_seed(self.seed)
-        self.loss = get_loss(cfg.loss)
-        self.sampler = toy2d_sampler(cfg.data)
-        self.scale = DATA_SCALE[cfg.data]
-        self.gen = torch.Generator().manual_seed(self.seed + 1)
-        self.G, self.D = build_models(cfg)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
+        self.game = Game.new(self.config, seed=self.seed)
         self.step = 0
-        self.real = self.sampler(500, seed=self.seed + 2)
+        self.real = toy2d_sampler(self.config.data)(500, seed=self.seed + 2)
+
+    @property
+    def G(self):
+        return self.game.G
+
+    @property
+    def D(self):
+        return self.game.D
 
     def set_learning_rates(self, lr_g: float, lr_d: float) -> None:
         """Change the learning rates without restarting the game."""
         self.config = replace(self.config, lr_g=lr_g, lr_d=lr_d)
-        for pg in self.opt_g.param_groups:
-            pg["lr"] = lr_g
-        for pg in self.opt_d.param_groups:
-            pg["lr"] = lr_d
+        self.game.cfg = self.config
+        self.game.set_learning_rates(lr_g, lr_d)
 
     def advance(self, n_steps: int) -> tuple[float, float]:
         """Play ``n_steps`` G updates (each after ``d_steps`` D updates); return the last losses."""
-        cfg = self.config
         d_val = g_val = float("nan")
-        gp = self.loss.gp_weight if cfg.gp_weight is None else cfg.gp_weight
         for _ in range(n_steps):
-            d_val, g_val = play_round(
-                self.G, self.D, self.opt_g, self.opt_d, self.loss, cfg, self.sampler, self.gen,
-                self.scale, gp,
-            )
+            d_val, g_val = self.game.play_round()
             self.step += 1
         return d_val, g_val
 
     def state(self, resolution: int = 60) -> State2D:
-        """The current GAN-Lab snapshot (see :func:`gancourse.viz2d.capture_state`)."""
+        """The current GAN-Lab snapshot (see :func:`gancourse.plotting.gan2d.capture_state`)."""
         return capture_state(
             self.G,
             self.D,
-            self.loss,
+            self.game.loss,
             self.real,
-            scale=self.scale,
+            scale=self.game.scale,
             step=self.step,
             resolution=resolution,
         )
@@ -98,9 +98,7 @@ class GANLabSession:
         from gancourse.metrics.modes import mode_coverage
 
         mix = TOY2D[self.config.data]
-        with torch.no_grad():
-            z = torch.randn(n, self.config.z_dim, generator=torch.Generator().manual_seed(0))
-            x = self.G(z) * self.scale
+        x = sample(self.G, n, seed=0) * self.game.scale
         return mode_coverage(x, mix.means, mix.std)
 
 
@@ -174,8 +172,7 @@ class GANLabWidget:
         self.reset()
 
     def _config(self) -> Toy2DConfig:
-        return replace(
-            Toy2DConfig(),
+        return plain_game(
             data=self.data.value,
             loss=self.loss.value,
             lr_g=self.lr_g.value,
@@ -237,7 +234,7 @@ def gan_lab_widget(data: str = "ring8", loss: str = "nonsaturating", **kwargs):
     try:
         import ipywidgets  # noqa: F401
     except ImportError:
-        session = GANLabSession(replace(Toy2DConfig(), data=data, loss=loss))
+        session = GANLabSession(plain_game(data, loss=loss))
         session.advance(500)
         fig = Figure(figsize=(4, 4))
         plot_state(session.state(), fig.add_subplot())

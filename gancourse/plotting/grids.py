@@ -1,4 +1,4 @@
-"""Small plotting helpers shared by the lessons: image grids and animations.
+"""Image grids for the lessons: a grid of images, an animation of grids, the art gallery.
 
 Images follow the course convention: tensors or arrays of shape (N, C, H, W) with values
 in [-1, 1] (C = 1 or 3).
@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from gancourse.data.art import ART_STYLES, art_gallery
 
 try:  # torch is a dependency, but keep this module usable on plain arrays
     import torch
@@ -96,3 +98,31 @@ def animate_grids(
     html = HTML(anim.to_jshtml(default_mode="once"))
     plt.close(fig)
     return html
+
+
+def show_art_gallery(
+    per_style: int = 8, size: int = 32, seed: int = 0, ax=None, images=None, title: str = ""
+):
+    """Plot a row per style (style names on the left); returns the matplotlib axis.
+
+    ``images``: optionally an (6 * per_style, 3, S, S) tensor grouped by style (e.g. from a
+    conditional generator) to show instead of real art.
+    """
+    if images is None:
+        images, _ = art_gallery(per_style, size, seed)
+    n_styles = len(ART_STYLES)
+    if len(images) != n_styles * per_style:
+        raise ValueError(
+            f"expected {n_styles} * {per_style} images grouped by style, got {len(images)}"
+        )
+    grid = to_grid(images, nrow=per_style)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(10.0, 1.0 + 0.9 * per_style), 0.9 * n_styles))
+    ax.imshow(grid, interpolation="nearest")
+    s = images.shape[-1]
+    ax.set_yticks([1 + (s + 1) * i + s / 2 for i in range(n_styles)], list(ART_STYLES))
+    ax.set_xticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(title or f"Generated abstract art, {s}x{s}: a row per style")
+    return ax

@@ -20,9 +20,6 @@ from torch import nn
 
 from gancourse.losses import GANLoss, get_loss
 
-# Losses whose D output is a logit of a probability: the heatmap shows sigmoid(logit).
-_PROBABILITY_LOSSES = ("minimax", "nonsaturating")
-
 
 @dataclass(frozen=True)
 class State2D:
@@ -99,10 +96,11 @@ def capture_state(
         out = point_logits(D, grid)
     G.train(was_g)
     D.train(was_d)
-    if loss.name in _PROBABILITY_LOSSES:
-        heat, label = torch.sigmoid(out), "D(x) (probability real)"
+    heat = loss.readout(out)
+    if loss.d_output == "probability":
+        label = "D(x) (probability real)"
     else:
-        heat, label = out, f"critic value ({loss.name})"
+        label = f"critic value ({loss.name})"
     # arrows: normalise so the longest is 15% of the view, keeping relative lengths
     push = push.cpu().numpy()
     longest = np.abs(push).max() or 1.0

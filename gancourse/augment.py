@@ -1,0 +1,106 @@
+"""Differentiable augmentation for GAN training (DiffAugment, Zhao et al. 2020).
+
+D sees only augmented images, real and fake alike, in *both* the D and the G step, so it
+cannot memorise a small training set, while G still learns the un-augmented distribution
+(the augmentation is differentiable, so G's gradient passes through it). Each function
+maps images (N, C, H, W) to images of the same shape, with its own random draw per image
+from ``generator``.
+
+``"color"`` (brightness, saturation, contrast) is included for completeness, but on the
+course's art it changes the very colours some styles are made of (Albers' and Rothko's
+palettes): the recommended policy is ``"translation,cutout"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def _uniform(x: Tensor, generator: torch.Generator | None, lo: float, hi: float) -> Tensor:
+    u = torch.rand(x.shape[0], 1, 1, 1, device=x.device, dtype=x.dtype, generator=generator)
+    return lo + (hi - lo) * u
+
+
+def color(x: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """Random brightness (+-0.5), saturation (x0-2) and contrast (x0.5-1.5), per image."""
+    x = x + _uniform(x, generator, -0.5, 0.5)
+    mean_c = x.mean(dim=1, keepdim=True)
+    x = mean_c + (x - mean_c) * _uniform(x, generator, 0.0, 2.0)
+    mean_all = x.mean(dim=(1, 2, 3), keepdim=True)
+    return mean_all + (x - mean_all) * _uniform(x, generator, 0.5, 1.5)
+
+
+def translation(
+    x: Tensor, generator: torch.Generator | None = None, ratio: float = 0.125
+) -> Tensor:
+    """Shift each image by up to ``ratio`` of its size; uncovered pixels become 0 (grey)."""
+    n, _, h, w = x.shape
+    sy, sx = int(h * ratio + 0.5), int(w * ratio + 0.5)
+    dy = torch.randint(-sy, sy + 1, (n, 1, 1), device=x.device, generator=generator)
+    dx = torch.randint(-sx, sx + 1, (n, 1, 1), device=x.device, generator=generator)
+    ys = torch.arange(h, device=x.device).view(1, h, 1)
+    xs = torch.arange(w, device=x.device).view(1, 1, w)
+    # read pixel (y - dy, x - dx) of the image padded by one zero pixel on every side
+    yy = (ys - dy + 1).clamp(0, h + 1)
+    xx = (xs - dx + 1).clamp(0, w + 1)
+    padded = F.pad(x, [1, 1, 1, 1]).permute(0, 2, 3, 1)  # (N, H+2, W+2, C)
+    batch = torch.arange(n, device=x.device).view(n, 1, 1)
+    return padded[batch, yy, xx].permute(0, 3, 1, 2)  # back to (N, C, H, W)
+
+
+def cutout(x: Tensor, generator: torch.Generator | None = None, ratio: float = 0.5) -> Tensor:
+    """Set a square of ``ratio`` times the image size, centred at a random pixel, to 0 (grey)."""
+    n, _, h, w = x.shape
+    ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
+    y0 = torch.randint(0, h, (n, 1, 1), device=x.device, generator=generator) - ch // 2
+    x0 = torch.randint(0, w, (n, 1, 1), device=x.device, generator=generator) - cw // 2
+    ys = torch.arange(h, device=x.device).view(1, h, 1)
+    xs = torch.arange(w, device=x.device).view(1, 1, w)
+    inside = (ys >= y0) & (ys < y0 + ch) & (xs >= x0) & (xs < x0 + cw)  # (N, H, W)
+    return x * (~inside).unsqueeze(1).to(x.dtype)
+
+
+POLICIES: dict[str, Callable[..., Tensor]] = {
+    "color": color,
+    "translation": translation,
+    "cutout": cutout,
+}
+
+
+def policy_names(policy: str) -> list[str]:
+    """The augmentation names of a comma-separated ``policy``; unknown names raise."""
+    names = [p.strip() for p in policy.split(",") if p.strip()]
+    for name in names:
+        if name not in POLICIES:
+            raise ValueError(f"unknown augmentation {name!r}; choose from {sorted(POLICIES)}")
+    return names
+
+
+def diff_augment(
+    x: Tensor, policy: str = "translation,cutout", generator: torch.Generator | None = None
+) -> Tensor:
+    """Apply the comma-separated ``policy`` (names in :data:`POLICIES`) in order."""
+    for name in policy_names(policy):
+        x = POLICIES[name](x, generator=generator)
+    return x
+
+
+def augmenter(policy: str, generator: torch.Generator | None = None) -> Callable[[Tensor], Tensor]:
+    """``x -> diff_augment(x, policy, generator)``, its names checked now."""
+    policy_names(policy)
+    return lambda x: diff_augment(x, policy, generator)
+
+
+__all__ = [
+    "POLICIES",
+    "augmenter",
+    "color",
+    "cutout",
+    "diff_augment",
+    "policy_names",
+    "translation",
+]

@@ -1,0 +1,356 @@
+"""The image trainer of lessons 05 and 07 on: :func:`train_gan`, one flat loop.
+
+Each step plays ``n_critic`` discriminator steps and one generator step with
+:func:`gancourse.train.steps.d_step` and :func:`~gancourse.train.steps.g_step`, the very
+functions lessons 03 and 05 show. Around them: a progress bar with the live losses,
+fixed-noise sample grids, a history of the losses and of D's outputs, atomic and exactly
+resumable checkpoints, a clean stop on Ctrl-C, divergence checks, an optional moving
+average of G's weights, and a wall-clock budget (``minutes``) for same-budget comparisons.
+
+Host syncs: the per-step statistics stay on the device and reach the host once every
+``sync_every`` steps, plus once per sample grid and per checkpoint.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from gancourse.augment import augmenter
+from gancourse.checkpoint import generator_config
+from gancourse.device import get_device
+from gancourse.losses import GANLoss, get_loss
+from gancourse.train.history import History, StatsBuffer, TrainingDiverged, divergence_advice
+from gancourse.train.state import Run
+from gancourse.train.steps import d_step, ema_update, g_step
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_gan` returns (also after Ctrl-C: ``interrupted`` is then True).
+
+    ``generator`` is the trained G; ``generator_ema`` its moving average (None without
+    ``ema``); :attr:`sampling_generator` is the one to draw paintings from.
+    """
+
+    generator: nn.Module
+    discriminator: nn.Module
+    generator_ema: nn.Module | None
+    history: History
+    steps: int
+    interrupted: bool
+    checkpoint: Path | None
+    seconds: float
+    images_per_second: float
+
+    @property
+    def sampling_generator(self) -> nn.Module:
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+
+def train_gan(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    images: Tensor,
+    *,
+    loss: str | GANLoss = "nonsaturating",
+    epochs: int | None = None,
+    minutes: float | None = None,
+    batch_size: int = 64,
+    lr_g: float = 2e-4,
+    lr_d: float = 2e-4,
+    betas: tuple[float, float] = (0.5, 0.999),
+    n_critic: int = 1,
+    ema: float = 0.0,
+    augment: str | None = None,
+    r1: float = 0.0,
+    gp: float | None = None,
+    clip: float | None = None,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    n_fixed: int = 36,
+    sample_every: int | None = None,
+    sync_every: int = 20,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int | None = None,
+    resume: str | os.PathLike | None = None,
+    max_abs_loss: float = 1e4,
+    channels_last: bool | None = None,
+    progress: bool = True,
+    callback: Callable[[int, History], None] | None = None,
+) -> TrainResult:
+    """Train ``generator`` against ``discriminator`` on ``images`` (N, C, H, W) in [-1, 1].
+
+    - Budget: ``epochs`` (the *total* number of passes over the data; a resumed run
+      continues up to it; the last incomplete batch of an epoch is dropped) and/or
+      ``minutes`` of wall-clock time, whichever ends first.
+    - The game: ``loss`` (a name from :data:`gancourse.losses.LOSSES` or a
+      :class:`GANLoss`), ``n_critic`` D steps (one real batch each) per G step, Adam with
+      ``lr_g``, ``lr_d`` (two time-scales when they differ) and ``betas``.
+    - Lesson 07's additions: ``ema`` (decay of a moving average of G's weights, 0 = off),
+      ``augment`` (a DiffAugment policy such as ``"translation,cutout"``, on real and fake
+      images in both steps), ``r1`` (gamma of the R1 penalty), ``gp`` / ``clip`` (gradient
+      penalty weight / weight clipping; default: the loss's own).
+    - Randomness comes from generators seeded by ``seed`` (the global RNG is not touched):
+      two runs with the same seed, models and device give the same losses. Initialise the
+      models yourself; they are moved to ``device`` (default :func:`get_device`).
+    - ``checkpoint``: written atomically every epoch (or ``checkpoint_every`` steps) and at
+      the end; ``resume``: continue exactly from such a file (same settings).
+    - Ctrl-C stops cleanly: the models and the history so far are returned with
+      ``interrupted=True``, the last checkpoint is left as it was.
+    - A NaN/inf loss, or one above ``max_abs_loss``, raises
+      :class:`~gancourse.train.history.TrainingDiverged` saying what likely went wrong.
+    - ``channels_last`` (default: on for CPU and CUDA) stores models and images as NHWC,
+      which oneDNN / cuDNN convolutions often run faster; results agree up to rounding.
+    - ``sample_every``: steps between fixed-noise grids (default: about 10 per run);
+      ``callback(step, history)`` runs after every step (the history lags by up to
+      ``sync_every - 1`` steps).
+    """
+    o = TrainOptions(**{k: v for k, v in locals().items() if k in _OPTION_NAMES})
+    run = _start(generator, discriminator, images, o)
+    plan = _Plan.make(run, o)
+    G, D, loss, aug = run.G, run.D, o.loss, plan.augment
+    stats = StatsBuffer(
+        run.history,
+        o.sync_every,
+        run.data.device,
+        max_abs_loss=o.max_abs_loss,
+        advice=divergence_advice(loss, o.lr_g, o.lr_d, plan.ckpt),
+    )
+    bar = _progress_bar(o.progress, plan.total, run.step, loss.name)
+    start_step, t0, interrupted = run.step, time.perf_counter(), False
+    try:
+        while run.step < plan.total and time.perf_counter() < plan.deadline:
+            for x_real, z in zip(*run.next_batches()):  # n_critic D steps, then one G step
+                x_fake = G(z)
+                loss_d, d_real, d_fake = d_step(
+                    D, loss, run.opt_d, x_real, x_fake, augment=aug, **plan.penalties
+                )
+            loss_g = g_step(D, loss, run.opt_g, x_fake, augment=aug)
+            if run.G_ema is not None:
+                ema_update(run.G_ema, G, o.ema)
+            run.step += 1
+            last = stats.add(
+                run.step, loss_d, loss_g, loss.readout(d_real).mean(), loss.readout(d_fake).mean()
+            )
+            _update_bar(bar, last, run.step)
+            if run.step % plan.sample_every == 0 or run.step == plan.total:
+                run.snapshot()
+            if plan.ckpt and (run.step % plan.checkpoint_every == 0 or run.step == plan.total):
+                _update_bar(bar, stats.flush(), run.step)  # the file gets the whole history
+                run.save(plan.ckpt)
+            if callback is not None:
+                callback(run.step, run.history)
+    except KeyboardInterrupt:
+        interrupted = True
+        print(
+            f"Interrupted at step {run.step}: the models and the history so far are kept in "
+            "the result."
+            + (f" The checkpoint {plan.ckpt!r} is left as it was." if plan.ckpt else "")
+        )
+    finally:
+        bar.close()
+    _finish(run, stats, plan.ckpt, stopped_by_clock=not interrupted and run.step < plan.total)
+    seconds = time.perf_counter() - t0
+    images_per_second = (run.step - start_step) * o.batch_size * o.n_critic / max(seconds, 1e-9)
+    ckpt = Path(plan.ckpt) if plan.ckpt and Path(plan.ckpt).exists() else None
+    return TrainResult(
+        G, D, run.G_ema, run.history, run.step, interrupted, ckpt, seconds, images_per_second
+    )
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Every setting of :func:`train_gan` but the models, images and callback, checked."""
+
+    loss: GANLoss
+    epochs: int | None
+    minutes: float | None
+    batch_size: int
+    lr_g: float
+    lr_d: float
+    betas: tuple[float, float]
+    n_critic: int
+    ema: float
+    augment: str | None
+    r1: float
+    gp: float | None
+    clip: float | None
+    seed: int
+    device: torch.device | str | None
+    n_fixed: int
+    sample_every: int | None
+    sync_every: int
+    checkpoint: str | os.PathLike | None
+    checkpoint_every: int | None
+    resume: str | os.PathLike | None
+    max_abs_loss: float
+    channels_last: bool | None
+    progress: bool
+
+    def __post_init__(self) -> None:
+        if isinstance(self.loss, str):
+            object.__setattr__(self, "loss", get_loss(self.loss))
+        if not isinstance(self.loss, GANLoss):
+            raise TypeError(
+                f"loss must be a loss name or a GANLoss, got {type(self.loss).__name__}"
+            )
+        if self.epochs is None and self.minutes is None:
+            raise ValueError("give a budget: epochs=E (passes over the data) and/or minutes=M")
+        if self.minutes is not None and not self.minutes > 0:
+            raise ValueError(f"minutes must be > 0, got {self.minutes!r}")
+        for name in ("epochs", "batch_size", "n_critic", "sync_every", "n_fixed"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema must be a decay in [0, 1) (0 = off), got {self.ema!r}")
+
+
+_OPTION_NAMES = frozenset(TrainOptions.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """When the run stops, samples and saves, and the extras every D step gets."""
+
+    total: float
+    deadline: float
+    sample_every: int
+    checkpoint_every: int
+    ckpt: str | None
+    penalties: dict[str, Any]
+    augment: Callable[[Tensor], Tensor] | None
+
+    @classmethod
+    def make(cls, run: Run, o: TrainOptions) -> _Plan:
+        total = o.epochs * run.steps_per_epoch if o.epochs else math.inf
+        loss = o.loss
+        return cls(
+            total=total,
+            deadline=time.perf_counter() + 60 * o.minutes if o.minutes else math.inf,
+            sample_every=o.sample_every or (max(1, int(total) // 10) if o.epochs else 200),
+            checkpoint_every=o.checkpoint_every or run.steps_per_epoch,
+            ckpt=None if o.checkpoint is None else str(o.checkpoint),
+            penalties={
+                "gp_weight": loss.gp_weight if o.gp is None else o.gp,
+                "r1_weight": o.r1,
+                "clip": loss.clip if o.clip is None else o.clip,
+                "generator": run.gen_z,
+            },
+            augment=augmenter(o.augment, run.gen_z) if o.augment else None,
+        )
+
+
+def _start(generator: nn.Module, discriminator: nn.Module, images: Tensor, o: TrainOptions) -> Run:
+    """Check the images, move everything to the device, start (or resume) the run."""
+    _check_images(images, o.batch_size * o.n_critic)
+    dev = get_device(None if o.device is None else str(o.device))
+    use_nhwc = o.channels_last if o.channels_last is not None else dev.type in ("cpu", "cuda")
+    fmt = torch.channels_last if use_nhwc else torch.contiguous_format
+    G = generator.to(dev, memory_format=fmt).train()
+    D = discriminator.to(dev, memory_format=fmt).train()
+    data = images.to(dev, torch.float32).contiguous(memory_format=fmt)
+    d_config = {
+        k: getattr(D, k) for k in ("width", "image_size", "channels", "norm") if hasattr(D, k)
+    }
+    config = {
+        "generator": generator_config(G),
+        "discriminator": d_config,
+        "loss": o.loss.name,
+        "batch_size": o.batch_size,
+        "n_critic": o.n_critic,
+        "n_images": len(images),
+        "lr_g": o.lr_g,
+        "lr_d": o.lr_d,
+        "betas": list(o.betas),
+        "seed": o.seed,
+    }
+    run = Run.start(
+        G,
+        D,
+        data,
+        config,
+        lr_g=o.lr_g,
+        lr_d=o.lr_d,
+        betas=o.betas,
+        ema=o.ema,
+        seed=o.seed,
+        n_fixed=o.n_fixed,
+        d_output=o.loss.d_output,
+        memory_format=fmt,
+    )
+    if o.resume is not None:
+        run.resume(o.resume)
+    if not run.history.samples:
+        run.snapshot()
+    return run
+
+
+def _finish(run: Run, stats: StatsBuffer, ckpt: str | None, stopped_by_clock: bool) -> None:
+    """Steps not yet synced go to the history (after Ctrl-C too, unless they diverged); a run
+    the clock stopped gets its last sample grid and checkpoint."""
+    try:
+        stats.flush()
+    except TrainingDiverged:
+        if stopped_by_clock:
+            raise
+    if stopped_by_clock:
+        if run.history.samples[-1][0] != run.step:
+            run.snapshot()
+        if ckpt is not None:
+            run.save(ckpt)
+
+
+def _check_images(images: Tensor, needed: int) -> None:
+    if not isinstance(images, Tensor) or images.dim() != 4:
+        shape = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
+        raise ValueError(f"images must be a tensor (N, C, H, W), got {shape}")
+    if len(images) < needed:
+        raise ValueError(
+            f"need at least batch_size * n_critic = {needed} images, got {len(images)}"
+        )
+    lo, hi = float(images.min()), float(images.max())
+    if lo < -1.0 - 1e-4 or hi > 1.0 + 1e-4:
+        raise ValueError(
+            f"images must be in [-1, 1] (G ends in tanh), got values in [{lo:.3g}, {hi:.3g}]"
+        )
+
+
+def _progress_bar(show: bool, total: float, initial: int, name: str) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=None if math.isinf(total) else total,
+        initial=min(initial, total),
+        disable=not show,
+        unit="step",
+        desc=f"{name} GAN",
+        leave=True,
+    )
+
+
+def _update_bar(bar: Any, last: dict[str, float] | None, step: int) -> None:
+    if last is None:
+        return
+    bar.update(step - bar.n)
+    bar.set_postfix(
+        {
+            "loss_D": f"{last['loss_d']:.3f}",
+            "loss_G": f"{last['loss_g']:.3f}",
+            "D(x)": f"{last['d_real']:.2f}",
+            "D(G(z))": f"{last['d_fake']:.2f}",
+        },
+        refresh=False,
+    )
+
+
+__all__ = ["TrainOptions", "TrainResult", "train_gan"]

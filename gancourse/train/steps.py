@@ -1,0 +1,120 @@
+"""The one training core: a discriminator step and a generator step.
+
+Every trainer of the course (the toy 2D GANs of lesson 03, the GAN-Lab widget, the image
+GANs of lessons 05 and 07 on) plays the game with these two functions; later lessons add a
+penalty, an augmentation or a condition as an *argument*, never a second loop.
+
+Symbols follow the lessons: ``x_real`` a batch of real data, ``z`` latent codes,
+``x_fake = G(z)``, and ``d_real = D(x_real)``, ``d_fake = D(x_fake)`` D's *logits* (N,),
+never probabilities (the losses in :mod:`gancourse.losses` are written on logits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import torch
+from torch import Tensor, nn
+
+from gancourse.losses import GANLoss, gradient_penalty, r1_penalty
+
+Augment = Callable[[Tensor], Tensor]
+
+
+def d_step(
+    D: nn.Module,
+    loss: GANLoss,
+    opt_d: torch.optim.Optimizer,
+    x_real: Tensor,
+    x_fake: Tensor,
+    *,
+    augment: Augment | None = None,
+    gp_weight: float = 0.0,
+    r1_weight: float = 0.0,
+    clip: float = 0.0,
+    generator: torch.Generator | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """One discriminator update: push D(x_real) up and D(x_fake) down.
+
+    ``x_fake`` is detached, so this step never changes G. Extras (lesson 07): ``augment``
+    (the same random augmentation on real and fake images), ``gp_weight`` (WGAN-GP, its
+    mixing weights drawn from ``generator``), ``r1_weight`` (gamma of the R1 penalty on
+    real images), ``clip`` (WGAN: clip D's weights to [-clip, clip] after the update).
+    Returns ``(loss_d, d_real, d_fake)``, detached (no host sync).
+    """
+    x_fake = x_fake.detach()
+    if augment is not None:
+        x_real, x_fake = augment(x_real), augment(x_fake)
+    if r1_weight:
+        x_real = x_real.detach().requires_grad_(True)
+    d_real, d_fake = D(x_real), D(x_fake)
+    loss_d = loss.d_loss(d_real, d_fake)
+    if gp_weight:
+        loss_d = loss_d + gp_weight * gradient_penalty(D, x_real, x_fake, generator=generator)
+    if r1_weight:
+        loss_d = loss_d + r1_weight / 2 * r1_penalty(d_real, x_real)
+    opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    opt_d.step()
+    if clip:
+        clip_weights(D, clip)
+    return loss_d.detach(), d_real.detach(), d_fake.detach()
+
+
+def g_step(
+    D: nn.Module,
+    loss: GANLoss,
+    opt_g: torch.optim.Optimizer,
+    x_fake: Tensor,
+    *,
+    augment: Augment | None = None,
+) -> Tensor:
+    """One generator update: make D call ``x_fake = G(z)`` real.
+
+    ``x_fake`` must still carry G's graph: the loss flows back through D into G. D is
+    frozen while it judges, so no gradient is computed for D's weights and only G (the
+    parameters of ``opt_g``) changes. Returns ``loss_g``, detached.
+    """
+    with frozen(D):
+        d_fake = D(augment(x_fake) if augment is not None else x_fake)
+    loss_g = loss.g_loss(d_fake)
+    opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    opt_g.step()
+    return loss_g.detach()
+
+
+@contextmanager
+def frozen(model: nn.Module) -> Iterator[nn.Module]:
+    """Turn off ``requires_grad`` of the model's parameters inside the block, then restore."""
+    flags = [p.requires_grad for p in model.parameters()]
+    model.requires_grad_(False)
+    try:
+        yield model
+    finally:
+        for p, flag in zip(model.parameters(), flags):
+            p.requires_grad_(flag)
+
+
+@torch.no_grad()
+def clip_weights(model: nn.Module, c: float) -> None:
+    """WGAN's crude Lipschitz constraint: every parameter clamped to [-c, c] in place."""
+    for p in model.parameters():
+        p.clamp_(-c, c)
+
+
+@torch.no_grad()
+def ema_update(G_ema: nn.Module, G: nn.Module, decay: float) -> None:
+    """Exponential moving average of G's weights: theta_ema <- decay theta_ema + (1 - decay) theta.
+
+    Buffers (batch norm's running statistics) are copied from G: they are statistics of G's
+    own activations, not weights to average.
+    """
+    for p_ema, p in zip(G_ema.parameters(), G.parameters(), strict=True):
+        p_ema.lerp_(p, 1.0 - decay)
+    for b_ema, b in zip(G_ema.buffers(), G.buffers(), strict=True):
+        b_ema.copy_(b)
+
+
+__all__ = ["Augment", "clip_weights", "d_step", "ema_update", "frozen", "g_step"]
