@@ -1,11 +1,13 @@
-"""``python -m gancourse train dcgan``: train the lesson-05 DCGAN and write samples.
+"""``python -m gancourse train dcgan``: train an image GAN with a recipe and write samples.
 
-    python -m gancourse train dcgan --data art --epochs E --seed S --samples-out F.npy \\
-        [--checkpoint C.pt] [--resume C.pt] [--export-generator G.pt]
+    python -m gancourse train dcgan --data art (--epochs E | --minutes M) --seed S \\
+        --samples-out F.npy [--recipe recommended|dcgan] [--checkpoint C.pt] [--resume C.pt] \\
+        [--export-generator G.pt] [--loss L --d-norm N --lr-g X --lr-d Y --betas B1 B2 ...]
 
 writes ``F.npy``: float32 samples (n_samples, C, H, W) in [-1, 1] from the trained generator
-(z drawn with ``--seed``). The same command made the shipped weights in
-``gancourse/pretrained`` (see the README there).
+(its moving average when the recipe keeps one; z drawn with ``--seed``). The default recipe
+is lesson 07's recommended one; ``--recipe dcgan`` is lesson 05's paper recipe; every field of
+a recipe is a flag. The same command made the shipped weights in ``gancourse/pretrained``.
 """
 
 from __future__ import annotations
@@ -17,78 +19,126 @@ from pathlib import Path
 
 import numpy as np
 
+from gancourse.losses import LOSSES
+from gancourse.models import NORMS, UPSAMPLE
+from gancourse.recipes import RECIPES
+from gancourse.train.state import OPTIMIZERS
+
+# The recipe fields the command line can change: (flag, field, type, help).
+RECIPE_FLAGS: tuple[tuple[str, str, object, str], ...] = (
+    ("--loss", "loss", sorted(LOSSES), "GAN loss (gancourse.losses)"),
+    ("--d-norm", "d_norm", list(NORMS), "D's normalisation"),
+    ("--lr-g", "lr_g", float, "G's Adam learning rate"),
+    ("--lr-d", "lr_d", float, "D's Adam learning rate (TTUR when it differs from --lr-g)"),
+    ("--optimizer", "optimizer", list(OPTIMIZERS), "adam (with --betas) or rmsprop"),
+    ("--n-critic", "n_critic", int, "D steps per G step"),
+    ("--ema", "ema", float, "decay of the moving average of G's weights (0 = off)"),
+    ("--augment", "augment", str, "DiffAugment policy, e.g. translation,cutout ('' = off)"),
+    ("--r1", "r1", float, "gamma of the R1 penalty on real images (0 = off)"),
+    ("--batch-size", "batch_size", int, "images per batch"),
+    ("--g-width", "g_width", int, "channels of G's last hidden block"),
+    ("--d-width", "d_width", int, "channels of D's first block"),
+    ("--z-dim", "z_dim", int, "size of the latent z"),
+    ("--upsample", "upsample", list(UPSAMPLE), "G's upsampling: nearest + 3x3 conv, or transposed"),
+    ("--n-images", "n_images", int, "training images"),
+)
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "dcgan",
-        help="train the DCGAN of lesson 05 and write generated samples (.npy)",
-        description="Train a DCGAN (gancourse.models) with the course trainer (gancourse.train) "
-        "and write (N, C, H, W) float32 samples in [-1, 1] to --samples-out.",
+        help="train an image GAN (lessons 05 and 07) and write generated samples (.npy)",
+        description="Train a convolutional GAN with a recipe of gancourse.recipes and the course "
+        "trainer (gancourse.train), and write (N, C, H, W) float32 samples in [-1, 1] to "
+        "--samples-out. Flags left out take the recipe's value.",
     )
     arg = p.add_argument
     arg("--data", default="art", help="dataset for gancourse.data.load_images (default: art)")
-    arg("--epochs", type=int, required=True, help="total passes over the data")
+    arg(
+        "--recipe",
+        choices=sorted(RECIPES),
+        default="recommended",
+        help="lesson 07's recommended recipe (default) or lesson 05's dcgan",
+    )
+    arg("--epochs", type=int, help="total passes over the data")
+    arg("--minutes", type=float, help="wall-clock budget in minutes (with or instead of --epochs)")
     arg("--seed", type=int, default=0, help="seeds the weights, data order, noise and samples")
     arg("--samples-out", type=Path, required=True, help="where to write the samples (.npy)")
     arg("--n-samples", type=int, default=64, help="number of samples to write (default 64)")
     arg("--checkpoint", type=Path, help="write a resumable checkpoint here every epoch")
     arg("--resume", type=Path, help="continue from this checkpoint (same settings)")
-    arg("--export-generator", type=Path, help="also write the generator's weights alone here")
-    arg("--n-images", type=int, default=None, help="training images (default: all)")
+    arg("--export-generator", type=Path, help="also write the sampling generator alone here")
     arg("--data-seed", type=int, default=0, help="seed of the generated dataset (default 0)")
     arg("--image-size", type=int, default=32, help="image size in pixels (default 32)")
-    arg("--batch-size", type=int, default=64)
-    arg("--width", type=int, default=32, help="channels of the last hidden block (default 32)")
-    arg("--z-dim", type=int, default=64)
-    arg("--upsample", choices=("nearest", "transpose"), default="nearest",
-        help="G's upsampling: nearest-neighbour + 3x3 conv (default, no checkerboard "
-        "artefacts) or the paper's transposed convolutions")
-    arg("--loss", default="nonsaturating", help="a name from gancourse.losses.LOSSES")
-    arg("--lr", type=float, default=2e-4, help="Adam learning rate of G and D")
+    arg("--betas", type=float, nargs=2, metavar=("BETA1", "BETA2"), help="Adam's betas")
+    for flag, field, kind, text in RECIPE_FLAGS:
+        if isinstance(kind, list):
+            arg(flag, dest=field, choices=kind, help=text)
+        else:
+            arg(flag, dest=field, type=kind, help=text)
     arg("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     arg("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
 
 
-def run(args: argparse.Namespace) -> int:
-    import torch
+def _recipe_from_args(args: argparse.Namespace):
+    from gancourse.recipes import recipe
 
-    from gancourse.checkpoint import CheckpointError, save_atomic, save_generator_file
+    changes = {
+        field: getattr(args, field)
+        for _, field, _, _ in RECIPE_FLAGS
+        if getattr(args, field) is not None
+    }
+    if args.betas is not None:
+        changes["betas"] = tuple(args.betas)
+    if changes.get("augment") == "":
+        changes["augment"] = None
+    return recipe(args.recipe, **changes)
+
+
+def _check(args: argparse.Namespace) -> str | None:
+    """The first thing wrong with the arguments, said plainly, or None."""
+    if args.samples_out.suffix != ".npy":
+        return f"--samples-out must end in .npy, got {str(args.samples_out)!r}"
+    if args.epochs is None and args.minutes is None:
+        return "give a budget: --epochs E and/or --minutes M"
+    if (args.epochs is not None and args.epochs < 1) or args.n_samples < 1:
+        return "--epochs and --n-samples must be >= 1"
+    if args.minutes is not None and not args.minutes > 0:
+        return f"--minutes must be > 0, got {args.minutes}"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    from gancourse.checkpoint import CheckpointError
     from gancourse.data import load_images
-    from gancourse.losses import LOSSES
-    from gancourse.models import Discriminator, Generator, sample
-    from gancourse.seeding import seed_everything
     from gancourse.train import TrainingDiverged, train_gan
 
-    if args.loss not in LOSSES:
-        print(f"error: unknown --loss {args.loss!r}; choose one of {sorted(LOSSES)}",
-              file=sys.stderr)
-        return 2
-    if args.samples_out.suffix != ".npy":
-        print(f"error: --samples-out must end in .npy, got {str(args.samples_out)!r}",
-              file=sys.stderr)
-        return 2
-    if args.epochs < 1 or args.n_samples < 1:
-        print("error: --epochs and --n-samples must be >= 1", file=sys.stderr)
-        return 2
     try:
-        images, _ = load_images(args.data, size=args.image_size, n=args.n_images,
-                                seed=args.data_seed)
+        problem = _check(args)
+        if problem:
+            raise ValueError(problem)
+        rec = _recipe_from_args(args)
+        n = rec.n_images if args.data == "art" else None  # other data: the whole set
+        images, _ = load_images(args.data, size=args.image_size, n=n, seed=args.data_seed)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-
-    seed_everything(args.seed)  # the initial weights
-    channels = images.shape[1]
-    generator = Generator(args.z_dim, args.width, args.image_size, channels, args.upsample)
-    norm = "layer" if LOSSES[args.loss].gp_weight else "batch"  # batch norm breaks the penalty
-    discriminator = Discriminator(args.width, args.image_size, channels, norm=norm)
+    generator, discriminator = rec.models(args.image_size, images.shape[1], seed=args.seed)
+    print(f"recipe {rec.describe()}", flush=True)
     try:
         result = train_gan(
-            generator, discriminator, images, loss=args.loss, epochs=args.epochs,
-            batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr, seed=args.seed,
-            device=args.device, checkpoint=args.checkpoint, resume=args.resume,
+            generator,
+            discriminator,
+            images,
+            **rec.train_kwargs(),
+            epochs=args.epochs,
+            minutes=args.minutes,
+            seed=args.seed,
+            device=args.device,
+            checkpoint=args.checkpoint,
+            resume=args.resume,
             progress=not args.quiet,
         )
     except (CheckpointError, ValueError) as exc:
@@ -100,23 +150,44 @@ def run(args: argparse.Namespace) -> int:
     if result.interrupted:
         print("interrupted: no samples written", file=sys.stderr)
         return 130
-
-    x = sample(result.sampling_generator, args.n_samples, seed=args.seed)
-    array = x.to(torch.float32).contiguous().numpy()
-    save_atomic(array, args.samples_out, write=lambda a, f: np.save(f, a))
-    print(f"trained {result.steps} steps ({result.images_per_second:.0f} images/s); "
-          f"wrote {array.shape} samples in [{array.min():.2f}, {array.max():.2f}] "
-          f"to {args.samples_out}")
-    if args.export_generator is not None:
-        info = {
-            "command": "python -m gancourse train dcgan " + shlex.join(sys.argv[3:])
-            if sys.argv[1:3] == ["train", "dcgan"] else "",
-            "data": args.data, "n_images": int(images.shape[0]), "data_seed": args.data_seed,
-            "epochs": args.epochs, "steps": result.steps, "seed": args.seed,
-            "batch_size": args.batch_size, "loss": args.loss, "lr": args.lr,
-            "upsample": args.upsample,
-            "torch": str(torch.__version__),
-        }
-        save_generator_file(result.generator, args.export_generator, info)
-        print(f"wrote the generator's weights to {args.export_generator}")
+    _write_outputs(args, rec, result, len(images))
     return 0
+
+
+def _write_outputs(args: argparse.Namespace, rec, result, n_images: int) -> None:
+    import torch
+
+    from gancourse.checkpoint import save_atomic, save_generator_file
+    from gancourse.models import sample
+
+    G = result.sampling_generator
+    array = sample(G, args.n_samples, seed=args.seed).to(torch.float32).contiguous().numpy()
+    save_atomic(array, args.samples_out, write=lambda a, f: np.save(f, a))
+    print(
+        f"trained {result.steps} steps in {result.seconds:.0f} s "
+        f"({result.images_per_second:.0f} images/s); wrote {array.shape} samples in "
+        f"[{array.min():.2f}, {array.max():.2f}] to {args.samples_out}"
+    )
+    if args.export_generator is not None:
+        command = (
+            "python -m gancourse train dcgan " + shlex.join(sys.argv[3:])
+            if sys.argv[1:3] == ["train", "dcgan"]
+            else ""
+        )
+        info = {
+            "command": command,
+            "data": args.data,
+            "n_images": n_images,
+            "data_seed": args.data_seed,
+            "epochs": args.epochs,
+            "minutes": args.minutes,
+            "steps": result.steps,
+            "seconds": round(result.seconds, 1),
+            "seed": args.seed,
+            "recipe": rec.name,
+            "settings": rec.describe(),
+            "torch": str(torch.__version__),
+            "ema": bool(result.generator_ema is not None),
+        }
+        save_generator_file(G, args.export_generator, info)
+        print(f"wrote the generator's weights to {args.export_generator}")

@@ -1,8 +1,10 @@
-"""Where to run: the device, and whether we are in Colab."""
+"""Where to run: the device, how many CPU threads, and whether we are in Colab."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # torch is imported on use, so `is_colab` (and the doctor) work without it
@@ -41,3 +43,24 @@ def _mps_available() -> bool:
 def is_colab() -> bool:
     """True inside Google Colab."""
     return "google.colab" in sys.modules
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block with torch using ``n`` CPU threads (``None``: leave it), then restore.
+
+    Small networks (the toy MLPs, a widget rendering one 32x32 image) run fastest on ONE
+    thread: a thread pool gains little on tiny operations, and on a busy machine (a shared
+    server, tests in parallel) contended threads make them 10-30 times slower.
+    """
+    if n is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -106,8 +106,13 @@ def test_ema_update_matches_its_formula_and_copies_buffers():
 
 def test_gan_loss_says_what_d_outputs():
     assert {n: loss.d_output for n, loss in LOSSES.items()} == {
-        "minimax": "probability", "nonsaturating": "probability", "lsgan": "score",
-        "hinge": "score", "wgan": "score", "wgan-gp": "score"}
+        "minimax": "probability",
+        "nonsaturating": "probability",
+        "lsgan": "score",
+        "hinge": "score",
+        "wgan": "score",
+        "wgan-gp": "score",
+    }
     logits = torch.tensor([-2.0, 0.0, 3.0])
     assert torch.allclose(NS.readout(logits), torch.sigmoid(logits))
     assert torch.equal(LOSSES["hinge"].readout(logits), logits)
@@ -141,6 +146,14 @@ def test_toy_and_image_trainers_both_play_with_d_step_and_g_step(monkeypatch):
     assert calls == {"d": 11, "g": 7}
     torch.manual_seed(0)
     images = torch.rand(32, 3, 8, 8) * 2 - 1
-    train_gan(Generator(8, 4, 8, 3), Discriminator(4, 8, 3), images, epochs=1, batch_size=8,
-              n_critic=2, device="cpu", progress=False)
+    train_gan(
+        Generator(8, 4, 8, 3),
+        Discriminator(4, 8, 3),
+        images,
+        epochs=1,
+        batch_size=8,
+        n_critic=2,
+        device="cpu",
+        progress=False,
+    )
     assert calls == {"d": 11 + 4, "g": 7 + 2}

@@ -17,7 +17,7 @@ from gancourse.checkpoint import (
 )
 from gancourse.losses import GANLoss, d_loss_bce, g_loss_nonsaturating
 from gancourse.models import Discriminator, Generator
-from gancourse.train import History, TrainingDiverged, train_gan
+from gancourse.train import TrainingDiverged, train_gan
 
 N_IMAGES, BATCH = 96, 16  # 6 steps per epoch
 
@@ -86,10 +86,10 @@ def test_interrupt_mid_epoch_keeps_checkpoint_and_resumes_exactly(tmp_path):
     ck = tmp_path / "run.pt"
     digests = {}
 
-    def interrupt(step: int, history: History) -> None:
-        if step == 4:
+    def interrupt(run) -> None:
+        if run.step == 4:
             digests["before"] = _digest(ck)  # written at step 3
-        if step == 5:
+        if run.step == 5:
             raise KeyboardInterrupt
 
     part = _run(epochs=2, loss="wgan-gp", checkpoint=ck, checkpoint_every=3, callback=interrupt)

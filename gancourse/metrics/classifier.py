@@ -156,6 +156,8 @@ def train_classifier(
     n_train: int | None = None,
     n_test: int | None = None,
     epochs: int = 3,
+    width: int = 16,
+    feat_dim: int = 64,
     seed: int = 0,
     device: torch.device | str = "cpu",
 ) -> ClassifierResult:
@@ -165,8 +167,9 @@ def train_classifier(
     ``seed + 7919``, so for ``"art"`` they are not the images of a GAN trained with
     ``load_images("art", seed=seed)``), trains on the first ``n_train`` and reports the
     accuracy on the other ``n_test``. Defaults: 6,000 + 1,200 for ``"art"``; for a finite
-    dataset (``"digits"``) 80% / 20% of it. Returns a :class:`ClassifierResult`, which
-    unpacks as ``model, accuracy``.
+    dataset (``"digits"``) 80% / 20% of it. ``width`` and ``feat_dim`` size the network
+    (:class:`StyleClassifier`): another seed and shape give an independent second opinion.
+    Returns a :class:`ClassifierResult`, which unpacks as ``model, accuracy``.
     """
     from gancourse.data.images import class_names, load_images
 
@@ -188,6 +191,8 @@ def train_classifier(
         labels[:n_train],
         len(class_names(name)),
         epochs=epochs,
+        width=width,
+        feat_dim=feat_dim,
         seed=seed,
         device=device,
     )

@@ -68,6 +68,7 @@ def train_gan(
     lr_g: float = 2e-4,
     lr_d: float = 2e-4,
     betas: tuple[float, float] = (0.5, 0.999),
+    optimizer: str = "adam",
     n_critic: int = 1,
     ema: float = 0.0,
     augment: str | None = None,
@@ -85,7 +86,7 @@ def train_gan(
     max_abs_loss: float = 1e4,
     channels_last: bool | None = None,
     progress: bool = True,
-    callback: Callable[[int, History], None] | None = None,
+    callback: Callable[[Run], None] | None = None,
 ) -> TrainResult:
     """Train ``generator`` against ``discriminator`` on ``images`` (N, C, H, W) in [-1, 1].
 
@@ -94,7 +95,8 @@ def train_gan(
       ``minutes`` of wall-clock time, whichever ends first.
     - The game: ``loss`` (a name from :data:`gancourse.losses.LOSSES` or a
       :class:`GANLoss`), ``n_critic`` D steps (one real batch each) per G step, Adam with
-      ``lr_g``, ``lr_d`` (two time-scales when they differ) and ``betas``.
+      ``lr_g``, ``lr_d`` (two time-scales when they differ) and ``betas`` (or
+      ``optimizer="rmsprop"``, the first WGAN paper's choice).
     - Lesson 07's additions: ``ema`` (decay of a moving average of G's weights, 0 = off),
       ``augment`` (a DiffAugment policy such as ``"translation,cutout"``, on real and fake
       images in both steps), ``r1`` (gamma of the R1 penalty), ``gp`` / ``clip`` (gradient
@@ -111,7 +113,8 @@ def train_gan(
     - ``channels_last`` (default: on for CPU and CUDA) stores models and images as NHWC,
       which oneDNN / cuDNN convolutions often run faster; results agree up to rounding.
     - ``sample_every``: steps between fixed-noise grids (default: about 10 per run);
-      ``callback(step, history)`` runs after every step (the history lags by up to
+      ``callback(run)`` runs after every step with the :class:`~gancourse.train.state.Run`
+      (``run.step``, ``run.history``, ``run.sampling_generator``; the history lags by up to
       ``sync_every - 1`` steps).
     """
     o = TrainOptions(**{k: v for k, v in locals().items() if k in _OPTION_NAMES})
@@ -148,7 +151,7 @@ def train_gan(
                 _update_bar(bar, stats.flush(), run.step)  # the file gets the whole history
                 run.save(plan.ckpt)
             if callback is not None:
-                callback(run.step, run.history)
+                callback(run)
     except KeyboardInterrupt:
         interrupted = True
         print(
@@ -178,6 +181,7 @@ class TrainOptions:
     lr_g: float
     lr_d: float
     betas: tuple[float, float]
+    optimizer: str
     n_critic: int
     ema: float
     augment: str | None
@@ -272,6 +276,7 @@ def _start(generator: nn.Module, discriminator: nn.Module, images: Tensor, o: Tr
         "lr_g": o.lr_g,
         "lr_d": o.lr_d,
         "betas": list(o.betas),
+        "optimizer": o.optimizer,
         "seed": o.seed,
     }
     run = Run.start(
@@ -286,6 +291,7 @@ def _start(generator: nn.Module, discriminator: nn.Module, images: Tensor, o: Tr
         seed=o.seed,
         n_fixed=o.n_fixed,
         d_output=o.loss.d_output,
+        optimizer=o.optimizer,
         memory_format=fmt,
     )
     if o.resume is not None:

@@ -61,17 +61,19 @@ class Run:
         seed: int,
         n_fixed: int,
         d_output: str,
+        optimizer: str = "adam",
         memory_format: torch.memory_format = torch.contiguous_format,
     ) -> Run:
-        """A fresh run: Adam for both nets, random generators seeded from ``seed``."""
+        """A fresh run: ``optimizer`` (Adam with ``betas``, or RMSprop as in the first WGAN
+        paper) for both nets, random generators seeded from ``seed``."""
         dev = data.device
         gen_data = torch.Generator().manual_seed(seed)
         return cls(
             G=G,
             D=D,
             G_ema=copy.deepcopy(G).requires_grad_(False) if ema else None,
-            opt_g=torch.optim.Adam(G.parameters(), lr=lr_g, betas=betas),
-            opt_d=torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas),
+            opt_g=make_optimizer(optimizer, G, lr_g, betas),
+            opt_d=make_optimizer(optimizer, D, lr_d, betas),
             data=data,
             batch_size=config["batch_size"],
             n_critic=config["n_critic"],
@@ -165,6 +167,18 @@ class Run:
         self.history = History.from_dict(state["history"])
 
 
+OPTIMIZERS = ("adam", "rmsprop")
+
+
+def make_optimizer(name: str, model: nn.Module, lr: float, betas: tuple[float, float]):
+    """Adam(lr, betas) or RMSprop(lr) over the model's parameters."""
+    if name == "adam":
+        return torch.optim.Adam(model.parameters(), lr=lr, betas=betas)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(model.parameters(), lr=lr)
+    raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
+
+
 def _check_same_run(saved: dict[str, Any], wanted: dict[str, Any], path) -> None:
     diffs = [
         f"{k}: checkpoint has {saved.get(k)!r}, this run has {wanted[k]!r}"
@@ -179,4 +193,4 @@ def _check_same_run(saved: dict[str, Any], wanted: dict[str, Any], path) -> None
         )
 
 
-__all__ = ["Run"]
+__all__ = ["OPTIMIZERS", "Run", "make_optimizer"]

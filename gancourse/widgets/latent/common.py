@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import ipywidgets as W
 import numpy as np
-import torch
 from PIL import Image as PILImage
 from torch import Tensor
 
+from gancourse.device import torch_threads
 from gancourse.plotting import to_grid
 
 MAX_SEED = 2**31 - 1
@@ -43,25 +41,6 @@ def _seed_box(value: int, description: str = "seed") -> W.BoundedIntText:
         description=description,
         layout=W.Layout(width="180px"),
     )
-
-
-@contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Run the block with torch using ``n`` CPU threads (``None``: leave it), then restore.
-
-    The widgets render one small image per update on ONE thread by default: at 32x32 a
-    thread pool gains little, and on a busy machine (a shared server, tests in parallel)
-    contended threads make an update 10-30 times slower.
-    """
-    if n is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _threaded(method):
