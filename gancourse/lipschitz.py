@@ -42,6 +42,27 @@ def power_iteration(
     return u @ W2 @ v, u, v
 
 
+def conv_operator_norm(
+    weight: Tensor, image_size: int, *, stride: int = 1, padding: int = 0
+) -> Tensor:
+    """The exact spectral norm of the convolution ``x -> conv2d(x, weight, stride, padding)``
+    as a linear map of images (C_in, S, S), S = ``image_size``: the largest singular value of
+    its matrix, built column by column from the basis images (small sizes only).
+
+    This is the convolution's true Lipschitz constant; spectral normalisation instead uses
+    the norm of the kernel flattened to (C_out, C_in k k), which differs from it.
+    """
+    c_in = weight.shape[1]
+    n = c_in * image_size * image_size
+    if n > 4096:
+        raise ValueError(f"C_in * S * S = {n} is too large to build the matrix; use <= 4096")
+    basis = torch.eye(n, dtype=weight.dtype, device=weight.device).reshape(
+        n, c_in, image_size, image_size
+    )
+    columns = F.conv2d(basis, weight, stride=stride, padding=padding).reshape(n, -1)
+    return torch.linalg.matrix_norm(columns.T, ord=2)
+
+
 def input_gradient_norms(critic: nn.Module, x: Tensor) -> Tensor:
     """|grad_x f(x)|_2 for each sample of ``x`` (N, ...): (N,). A 1-Lipschitz critic keeps
     every one <= 1; WGAN-GP pushes them towards exactly 1 between real and fake data."""
@@ -56,4 +77,9 @@ def layer_gradient_norms(model: nn.Module) -> list[float]:
     return [p.grad.norm().item() for p in model.parameters() if p.dim() >= 2 and p.grad is not None]
 
 
-__all__ = ["input_gradient_norms", "layer_gradient_norms", "power_iteration"]
+__all__ = [
+    "conv_operator_norm",
+    "input_gradient_norms",
+    "layer_gradient_norms",
+    "power_iteration",
+]

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from gancourse.exercises.spec import Exercise
 
-_LESSON_MODULES = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "lesson06")
+_LESSON_MODULES = (
+    "lesson01",
+    "lesson02",
+    "lesson03",
+    "lesson04",
+    "lesson05",
+    "lesson06",
+    "lesson07",
+)
 
 
 def all_exercises() -> tuple[Exercise, ...]:
