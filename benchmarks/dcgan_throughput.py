@@ -19,89 +19,120 @@ divided by the course trainer's measured step time, next to a measured float32 m
 from __future__ import annotations
 
 import argparse
+import copy
 import statistics
 import time
 
 import torch
-from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from gancourse.augment import diff_augment
 from gancourse.data import load_images
 from gancourse.losses import get_loss
-from gancourse.models import Discriminator, Generator
+from gancourse.recipes import RECIPES, Recipe
 from gancourse.train import d_step, g_step, train_gan
 
 
-def reference_loop(images: torch.Tensor, steps: int, batch_size: int, width: int, z_dim: int,
-                   device: torch.device, seed: int = 0) -> float:
-    """The pytorch/examples DCGAN loop on the course models; returns images/s."""
-    torch.manual_seed(seed)
-    netG = Generator(z_dim, width, 32, 3).to(device)
-    netD = Discriminator(width, 32, 3).to(device)
-    criterion = nn.BCEWithLogitsLoss()  # the course nets output logits
-    optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    optimizerG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    dataloader = DataLoader(TensorDataset(images), batch_size=batch_size, shuffle=True,
-                            drop_last=True)
-    real_label, fake_label = 1.0, 0.0
+def reference_loop(
+    rec: Recipe, images: torch.Tensor, steps: int, device: torch.device, seed: int = 0
+) -> float:
+    """A plain loop in the style of pytorch/examples dcgan/main.py, on the recipe's models
+    with its loss and extras written out directly; returns images/s."""
+    netG, netD = rec.models(32, 3, seed=seed)
+    netG.to(device)
+    netD.to(device)
+    loss = get_loss(rec.loss)
+    netG_ema = copy.deepcopy(netG) if rec.ema else None
+    optimizerD = torch.optim.Adam(netD.parameters(), lr=rec.lr_d, betas=rec.betas)
+    optimizerG = torch.optim.Adam(netG.parameters(), lr=rec.lr_g, betas=rec.betas)
+    dataloader = DataLoader(
+        TensorDataset(images), batch_size=rec.batch_size, shuffle=True, drop_last=True
+    )
+    aug = (lambda x: diff_augment(x, rec.augment)) if rec.augment else (lambda x: x)
+    batches = iter(())
     done, start = 0, time.perf_counter()
     while done < steps:
-        for (data,) in dataloader:
+        for _ in range(rec.n_critic):
+            try:
+                (data,) = next(batches)
+            except StopIteration:
+                batches = iter(dataloader)
+                (data,) = next(batches)
             netD.zero_grad()
-            real = data.to(device)
-            label = torch.full((batch_size,), real_label, device=device)
-            output = netD(real)
-            errD_real = criterion(output, label)
-            errD_real.backward()
-            D_x = torch.sigmoid(output).mean().item()
-
-            noise = torch.randn(batch_size, z_dim, device=device)
+            real = data.to(device).requires_grad_(bool(rec.r1))
+            noise = torch.randn(rec.batch_size, rec.z_dim, device=device)
             fake = netG(noise)
-            label.fill_(fake_label)
-            output = netD(fake.detach())
-            errD_fake = criterion(output, label)
-            errD_fake.backward()
-            D_G_z1 = torch.sigmoid(output).mean().item()
+            out_real = netD(aug(real))
+            out_fake = netD(aug(fake.detach()))
+            errD = loss.d_loss(out_real, out_fake)
+            if rec.r1:
+                (grad,) = torch.autograd.grad(out_real.sum(), real, create_graph=True)
+                errD = errD + rec.r1 / 2 * grad.pow(2).flatten(1).sum(1).mean()
+            errD.backward()
             optimizerD.step()
-
-            netG.zero_grad()
-            label.fill_(real_label)
-            output = netD(fake)
-            errG = criterion(output, label)
-            errG.backward()
-            D_G_z2 = torch.sigmoid(output).mean().item()
-            optimizerG.step()
-            _ = (D_x, D_G_z1, D_G_z2, errD_real.item() + errD_fake.item(), errG.item())
-            done += 1
-            if done == steps:
-                break
+        netG.zero_grad()
+        errG = loss.g_loss(netD(aug(fake)))
+        errG.backward()
+        optimizerG.step()
+        if netG_ema is not None:
+            with torch.no_grad():
+                for p_ema, p in zip(netG_ema.parameters(), netG.parameters()):
+                    p_ema.mul_(rec.ema).add_(p, alpha=1 - rec.ema)
+                for b_ema, b in zip(netG_ema.buffers(), netG.buffers()):
+                    b_ema.copy_(b)
+        _ = (
+            loss.readout(out_real).mean().item(),
+            loss.readout(out_fake).mean().item(),
+            errD.item(),
+            errG.item(),
+        )
+        done += 1
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return steps * batch_size / (time.perf_counter() - start)
+    return steps * rec.batch_size * rec.n_critic / (time.perf_counter() - start)
 
 
-def course_loop(images: torch.Tensor, steps: int, batch_size: int, width: int, z_dim: int,
-                device: torch.device, channels_last: bool | None = None, seed: int = 0) -> float:
-    """gancourse.train.train_gan on a slice of exactly ``steps`` batches; returns images/s."""
-    torch.manual_seed(seed)
-    G, D = Generator(z_dim, width, 32, 3), Discriminator(width, 32, 3)
-    data = images[: steps * batch_size]
-    r = train_gan(G, D, data, epochs=1, batch_size=batch_size, seed=seed, device=device,
-                  progress=False, channels_last=channels_last, n_fixed=16, sample_every=10**9)
+def course_loop(
+    rec: Recipe,
+    images: torch.Tensor,
+    steps: int,
+    device: torch.device,
+    channels_last: bool | None = None,
+    seed: int = 0,
+) -> float:
+    """gancourse.train.train_gan on a slice of exactly ``steps`` steps; returns images/s."""
+    G, D = rec.models(32, 3, seed=seed)
+    data = images[: steps * rec.batch_size * rec.n_critic]
+    r = train_gan(
+        G,
+        D,
+        data,
+        **rec.train_kwargs(),
+        epochs=1,
+        seed=seed,
+        device=device,
+        progress=False,
+        channels_last=channels_last,
+        n_fixed=16,
+        sample_every=10**9,
+    )
     return r.images_per_second
 
 
-def step_flops(batch_size: int, width: int, z_dim: int) -> int:
+def step_flops(rec: Recipe) -> int:
     """Floating-point operations of one course training step (forward + backward), counted."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    G, D = Generator(z_dim, width, 32, 3), Discriminator(width, 32, 3)
+    G, D = rec.models(32, 3, seed=0)
+    loss = get_loss(rec.loss)
     opt_g, opt_d = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
-    x, z = torch.rand(batch_size, 3, 32, 32) * 2 - 1, torch.randn(batch_size, z_dim)
+    x = torch.rand(rec.batch_size, 3, 32, 32) * 2 - 1
+    z = torch.randn(rec.batch_size, rec.z_dim)
+    aug = (lambda t: diff_augment(t, rec.augment)) if rec.augment else None
     with FlopCounterMode(display=False) as counter:
         x_fake = G(z)
-        d_step(D, get_loss("nonsaturating"), opt_d, x, x_fake)
-        g_step(D, get_loss("nonsaturating"), opt_g, x_fake)
+        d_step(D, loss, opt_d, x, x_fake, augment=aug, r1_weight=rec.r1)
+        g_step(D, loss, opt_g, x_fake, augment=aug)
     return counter.get_total_flops()
 
 
@@ -118,11 +149,46 @@ def matmul_gflops(device: torch.device, n: int = 1024, repeats: int = 10) -> flo
     return 2 * n**3 / best / 1e9
 
 
+def measure(rec: Recipe, args, images, device) -> dict:
+    """Interleaved runs of the reference and the course loops for one recipe; prints ratios."""
+    loops = {
+        "reference": lambda i: reference_loop(rec, images, args.steps, device, seed=i),
+        "course": lambda i: course_loop(rec, images, args.steps, device, seed=i),
+        "course (NCHW)": lambda i: course_loop(
+            rec, images, args.steps, device, channels_last=False, seed=i
+        ),
+    }
+    reference_loop(rec, images, 3, device)  # warm-up (oneDNN kernels, allocator), not timed
+    course_loop(rec, images, 3, device)
+    runs: dict[str, list[float]] = {k: [] for k in loops}
+    for i in range(args.repeats):
+        order = list(loops) if i % 2 == 0 else list(loops)[::-1]  # ABC CBA: cancels drifts
+        for name in order:
+            runs[name].append(loops[name](i))
+        print(
+            f"  run {i + 1}: "
+            + ", ".join(f"{k} {v[-1]:.0f}" for k, v in runs.items())
+            + " images/s",
+            flush=True,
+        )
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    for k, v in med.items():
+        print(f"{k:>14}: median {v:7.1f} images/s")
+    for name in ("course", "course (NCHW)"):
+        pairs = [c / r for c, r in zip(runs[name], runs["reference"])]
+        print(
+            f"ratio {name} / reference: {statistics.median(pairs):.2f} (median of the "
+            f"interleaved pairs: {', '.join(f'{x:.2f}' for x in pairs)}); "
+            f"ratio of medians {med[name] / med['reference']:.2f}"
+        )
+    return med
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--width", type=int, default=32)
-    p.add_argument("--z-dim", type=int, default=64)
+    p.add_argument(
+        "--recipes", nargs="+", default=["dcgan", "recommended"], choices=sorted(RECIPES)
+    )
     p.add_argument("--steps", type=int, default=40, help="training steps per timed run")
     p.add_argument("--repeats", type=int, default=6, help="interleaved runs of each loop")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
@@ -131,41 +197,24 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    images, _ = load_images("art", size=32, n=args.steps * args.batch_size, seed=0)
-    kw = dict(steps=args.steps, batch_size=args.batch_size, width=args.width, z_dim=args.z_dim,
-              device=device)
-    print(f"device={device} threads={torch.get_num_threads()} batch={args.batch_size} "
-          f"width={args.width} z_dim={args.z_dim} steps/run={args.steps} repeats={args.repeats}")
-    # warm-up (oneDNN kernels, allocator), not timed
-    reference_loop(images, **{**kw, "steps": 3})
-    course_loop(images, **{**kw, "steps": 3})
-    runs: dict[str, list[float]] = {"reference": [], "course": [], "course (NCHW)": []}
-    loops = {
-        "reference": lambda i: reference_loop(images, **kw, seed=i),
-        "course": lambda i: course_loop(images, **kw, seed=i),
-        "course (NCHW)": lambda i: course_loop(images, **kw, channels_last=False, seed=i),
-    }
-    for i in range(args.repeats):
-        order = list(loops) if i % 2 == 0 else list(loops)[::-1]  # ABC CBA: cancels drifts
-        for name in order:
-            runs[name].append(loops[name](i))
-        done = ", ".join(f"{k} {v[-1]:.0f}" for k, v in runs.items())
-        print(f"  run {i + 1}: {done} images/s")
-    med = {k: statistics.median(v) for k, v in runs.items()}
-    for k, v in med.items():
-        print(f"{k:>14}: median {v:7.1f} images/s")
-    for name in ("course", "course (NCHW)"):
-        pairs = [c / r for c, r in zip(runs[name], runs["reference"])]
-        print(f"ratio {name} / reference: {statistics.median(pairs):.2f} (median of the "
-              f"interleaved pairs: {', '.join(f'{x:.2f}' for x in pairs)}); "
-              f"ratio of medians {med[name] / med['reference']:.2f}")
-    flops = step_flops(args.batch_size, args.width, args.z_dim)
-    achieved = flops * med["course"] / args.batch_size / 1e9
     peak = matmul_gflops(device)
-    print(f"training step: {flops / 1e9:.2f} GFLOP per step of {args.batch_size} images "
-          f"({flops / args.batch_size / 1e6:.0f} MFLOP/image)")
-    print(f"achieved {achieved:.1f} GFLOP/s vs float32 matmul {peak:.1f} GFLOP/s "
-          f"({100 * achieved / peak:.0f}% of matmul)")
+    for name in args.recipes:
+        rec = RECIPES[name]
+        images, _ = load_images(
+            "art", size=32, n=args.steps * rec.batch_size * rec.n_critic, seed=0
+        )
+        print(
+            f"\n== recipe {rec.describe()}\ndevice={device} threads={torch.get_num_threads()} "
+            f"steps/run={args.steps} repeats={args.repeats}"
+        )
+        med = measure(rec, args, images, device)
+        flops = step_flops(rec)
+        achieved = flops * med["course"] / (rec.batch_size * rec.n_critic) / 1e9
+        print(
+            f"training step: {flops / 1e9:.2f} GFLOP per step "
+            f"({flops / rec.batch_size / 1e6:.0f} MFLOP/image); achieved {achieved:.1f} "
+            f"GFLOP/s vs float32 matmul {peak:.1f} GFLOP/s ({100 * achieved / peak:.0f}%)"
+        )
 
 
 if __name__ == "__main__":
