@@ -156,3 +156,26 @@ def test_checks_compare_with_the_live_reference(monkeypatch):
         theory, "optimal_discriminator", lambda p_data, p_g: np.full(np.shape(p_data), 0.5)
     )
     assert not run_check("optimal_discriminator", SOLUTIONS["optimal_discriminator"], seed=0).passed
+
+
+def test_checks_leave_the_global_random_state_alone():
+    """The adapters seed torch's global generator to build their test networks; a student's
+    own random streams (Python, NumPy, torch) must not notice a check."""
+    import random
+
+    import torch
+
+    def draws():
+        return random.random(), np.random.rand(3).tolist(), torch.rand(3).tolist()
+
+    for seed in (3, 4):
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+        expected = draws()
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+        for name in ("init_weights", "train_step", "gradient_penalty"):
+            assert run_check(name, SOLUTIONS[name], seed=seed).passed
+        assert draws() == expected
