@@ -20,7 +20,9 @@ import pytest
 from gancourse.cli import main as cli_main
 from gancourse.exercises import all_exercises, get_exercise
 from gancourse.grading.grader import collect, grade, load_hidden
-from gancourse.grading.notebook import Limits, effective_user, reference_call, resolve_user
+from gancourse.grading.discovery import reference_call
+from gancourse.grading.limits import Limits
+from gancourse.grading.sandbox import effective_user, resolve_user
 from gancourse.grading.report import summary_table, write_csv, write_feedback
 from gancourse.grading.transport import TransportError, read_outputs, write_outputs
 

@@ -1,5 +1,5 @@
 """``python -m gancourse grade SUBMISSIONS_DIR --out grades.csv [--timeout 120] [--jobs N]
-[--feedback-dir DIR]``."""
+[--feedback-dir DIR] [--sandbox {auto,bwrap,none}]``."""
 
 from __future__ import annotations
 
@@ -66,6 +66,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="folder of the instructor's hidden test inputs (<exercise>-<label>.npz); default "
         "$GANCOURSE_HIDDEN_TESTS, else ./hidden_tests if it exists",
     )
+    p.add_argument(
+        "--sandbox",
+        choices=("auto", "bwrap", "none"),
+        default="auto",
+        help="bwrap: every kernel in a bubblewrap sandbox (sees only its own notebook, no "
+        "network, no process outlives it); none: only the limits; auto (default): bwrap "
+        "where it runs, else none with a warning",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
@@ -73,8 +81,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from gancourse.grading.grader import grade, hidden_dir_default
-    from gancourse.grading.notebook import Limits
-    from gancourse.grading.report import summary_table, write_csv, write_feedback
+    from gancourse.grading.limits import Limits
+    from gancourse.grading.report import changed, summary_table, write_report
 
     if not args.submissions.is_dir():
         print(f"error: {args.submissions} is not a folder", file=sys.stderr)
@@ -91,25 +99,37 @@ def run(args: argparse.Namespace) -> int:
         call_timeout=args.call_timeout,
         memory_mb=args.memory_mb,
         output_cap=args.output_cap_kb * 1000,
+        sandbox=args.sandbox,
     )
     hidden = args.hidden_tests if args.hidden_tests is not None else hidden_dir_default()
-    result = grade(
-        args.submissions,
-        limits=limits,
-        jobs=args.jobs,
-        seed=args.seed,
-        hidden_dir=hidden,
-        progress=not args.no_progress,
-    )
-    write_csv(result, args.out)
-    written = write_feedback(result, args.feedback_dir)
+    try:
+        result = grade(
+            args.submissions,
+            limits=limits,
+            jobs=args.jobs,
+            seed=args.seed,
+            hidden_dir=hidden,
+            progress=not args.no_progress,
+        )
+    except ValueError as exc:  # an unusable --sandbox bwrap or sandbox user
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    written = write_report(result, args.out, args.feedback_dir)  # every kernel has ended
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(summary_table(result))
     print(
         f"\n{len(result.students)} student(s); grades in {args.out}, "
-        f"feedback in {args.feedback_dir}/ ({len(written)} files); "
+        f"feedback in {args.feedback_dir}/ ({len(written) - 1} files); "
+        f"sandbox: {result.sandbox}; "
         f"test-input seed {result.seed} (--seed {result.seed} reproduces it)"
         + (f"; hidden tests: {', '.join(result.hidden_files)}" if result.hidden_files else "")
     )
+    if bad := changed(written):
+        print(
+            f"error: {', '.join(map(str, bad))} changed after the grader wrote it: a "
+            "submission's process is still running; do not use this report",
+            file=sys.stderr,
+        )
+        return 3
     return 0

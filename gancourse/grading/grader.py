@@ -13,12 +13,15 @@ per input name (``python -m gancourse exercises list`` shows them), e.g.
 
 Each exercise is all or nothing: full points when every test matches the reference
 (computed here, in the grader's process, by the package's implementation), else zero
-with the first problem as the reason. An answer whose cell plainly calls the reference
-implementation itself (``theory.optimal_discriminator(...)``) scores zero too.
+with the first problem as the reason. An answer that uses the course's reference
+implementation scores zero with that reason: plainly (``theory.optimal_discriminator(...)``
+in its cell) or any other way (in the kernel the references raise "not available while
+grading", :mod:`gancourse.grading.stubs`).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -29,7 +32,11 @@ import numpy as np
 
 from gancourse.exercises import all_exercises
 from gancourse.exercises.spec import Case, Exercise, Output, compare_case, run_call
-from gancourse.grading.notebook import Limits, NotebookRun, effective_user, run_notebook
+from gancourse.grading.discovery import collect
+from gancourse.grading.limits import Limits
+from gancourse.grading.notebook import NotebookRun, run_notebook
+from gancourse.grading.sandbox import Sandbox, open_sandbox
+from gancourse.grading.stubs import BLOCKED
 
 HIDDEN_ENV = "GANCOURSE_HIDDEN_TESTS"
 DEFAULT_HIDDEN_DIR = "hidden_tests"
@@ -64,30 +71,13 @@ class StudentReport:
 
 @dataclass
 class GradingRun:
+    """The whole run: ``sandbox`` is ``bwrap`` or ``none`` (see :mod:`.sandbox`)."""
+
     students: list[StudentReport]
     seed: int
     hidden_files: list[str]
     warnings: list[str]
-
-
-def collect(submissions: Path) -> tuple[dict[str, list[Path]], list[str]]:
-    """Map each student to their notebooks (sorted); and what was skipped, and why."""
-    found: dict[str, list[Path]] = {}
-    skipped: list[str] = []
-    for path in sorted(submissions.rglob("*.ipynb")):
-        rel = path.relative_to(submissions)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.is_symlink() or any(
-            p.is_symlink() for p in list(path.parents)[: len(rel.parts) - 1]
-        ):
-            skipped.append(f"{rel.as_posix()}: a symbolic link, not graded")
-            continue
-        if not path.is_file():
-            continue
-        student = rel.parts[0] if len(rel.parts) > 1 else path.stem
-        found.setdefault(student, []).append(path)
-    return found, skipped
+    sandbox: str = "none"
 
 
 def hidden_dir_default() -> Path | None:
@@ -172,8 +162,91 @@ def verdict(
             assert problem is not None
             if problem.problem == "notimplemented":
                 return 0.0, "not implemented (still raises NotImplementedError)"
+            blocked = re.search(rf"(gancourse[\w.]*) {BLOCKED}", problem.message)
+            if problem.problem == "error" and blocked:
+                return 0.0, (
+                    f"uses the course's own {blocked.group(1)} (not available while grading): "
+                    "write it yourself"
+                )
             return 0.0, f"{problem.message} ({label})"
     return float(ex.points), f"correct ({len(labels)} tests)"
+
+
+def expected_outputs(catalogue, cases: dict[str, list[Case]]) -> dict[str, list[dict]]:
+    """The reference's outputs for every case, computed here with the real package."""
+    return {
+        ex.name: [
+            run_call(lambda c=c, ex=ex: ex.reference(c), list(ex.outputs)) for c in cases[ex.name]
+        ]
+        for ex in catalogue
+    }
+
+
+def _run_all(
+    notebooks: list[Path],
+    submissions: Path,
+    run_one,
+    jobs: int,
+    progress: bool,
+) -> dict[Path, NotebookRun]:
+    """``run_one(path, display)`` for every notebook, ``jobs`` at a time, with a progress bar."""
+    runs: dict[Path, NotebookRun] = {}
+
+    def one(path: Path) -> NotebookRun:
+        display = path.relative_to(submissions).as_posix()
+        try:
+            return run_one(path, display)
+        except Exception as exc:  # noqa: BLE001 - the grader itself must not crash
+            return NotebookRun(
+                display, error=f"internal grader error ({type(exc).__name__}: {exc})"
+            )
+
+    bar = _progress(len(notebooks), progress)
+    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+        futures = {pool.submit(one, p): p for p in notebooks}
+        for fut in as_completed(futures):
+            runs[futures[fut]] = fut.result()
+            bar.update(1)
+            bar.set_postfix_str(
+                futures[fut].relative_to(submissions).as_posix()[-40:], refresh=False
+            )
+    bar.close()
+    return runs
+
+
+def student_report(
+    student: str, runs: list[NotebookRun], catalogue, expected, labels
+) -> StudentReport:
+    """One student's grades: the best of each exercise over their notebooks, and notes."""
+    report = StudentReport(student, runs=list(runs))
+    best: dict[str, Grade] = {}
+    for run in runs:
+        if run.error:
+            report.notes.append(f"{run.path}: {run.error}")
+            continue
+        if not run.exercises:
+            report.notes.append(f"{run.path}: no exercise of this course found in it")
+            continue
+        for ex in run.exercises:
+            pts, reason = verdict(ex, run, expected[ex.name], labels[ex.name])
+            g = Grade(student, ex, pts, reason, run.path)
+            if ex.name not in best or pts > best[ex.name].points:
+                if ex.name in best:
+                    report.notes.append(
+                        f"{ex.key} was handed in more than once; the best is counted"
+                    )
+                best[ex.name] = g
+    unread = [r for r in runs if r.error]
+    for ex in catalogue:
+        if ex.name in best:
+            report.grades.append(best[ex.name])
+            continue
+        broken = [r for r in unread if r.lesson_guess in ("", ex.lesson)]
+        reason = "not handed in"
+        if broken:
+            reason = f"no readable notebook: {broken[0].path}: {broken[0].error}"
+        report.grades.append(Grade(student, ex, 0.0, reason))
+    return report
 
 
 def grade(
@@ -186,7 +259,10 @@ def grade(
     progress: bool = True,
     tmp_root: Path | None = None,
 ) -> GradingRun:
-    """Grade every notebook under ``submissions``; the submissions are only ever read."""
+    """Grade every notebook under ``submissions``; the submissions are only ever read.
+
+    Every kernel has ended (and, in bubblewrap, every process it started) when this returns.
+    """
     submissions = Path(submissions)
     if not submissions.is_dir():
         raise FileNotFoundError(f"{submissions} is not a folder of submissions")
@@ -194,75 +270,23 @@ def grade(
     catalogue = all_exercises()
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     hidden, warnings = load_hidden(hidden_dir, catalogue)
-    _, sandbox_warning = effective_user(limits)  # probes once; raises for an unusable named user
-    if sandbox_warning:
-        warnings.append(sandbox_warning)
     cases, labels = build_cases(catalogue, seed, hidden)
-    expected = {
-        ex.name: [
-            run_call(lambda c=c, ex=ex: ex.reference(c), list(ex.outputs)) for c in cases[ex.name]
-        ]
-        for ex in catalogue
-    }
+    expected = expected_outputs(catalogue, cases)
     students, skipped = collect(submissions)
     warnings.extend(skipped)
-    jobs_list = [(s, p) for s in sorted(students) for p in students[s]]
-    runs: dict[Path, NotebookRun] = {}
+    notebooks = [p for s in sorted(students) for p in students[s]]
+    with open_sandbox(limits, catalogue, tmp_root) as sandbox:  # raises for an unusable choice
 
-    def one(path: Path) -> NotebookRun:
-        display = path.relative_to(submissions).as_posix()
-        try:
-            return run_notebook(path, display, catalogue, cases, limits, tmp_root)
-        except Exception as exc:  # noqa: BLE001 - the grader itself must not crash
-            return NotebookRun(
-                display, error=f"internal grader error ({type(exc).__name__}: {exc})"
-            )
+        def run_one(path: Path, display: str, sandbox: Sandbox = sandbox) -> NotebookRun:
+            return run_notebook(path, display, catalogue, cases, limits, sandbox, tmp_root)
 
-    bar = _progress(len(jobs_list), progress)
-    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
-        futures = {pool.submit(one, p): p for _, p in jobs_list}
-        for fut in as_completed(futures):
-            runs[futures[fut]] = fut.result()
-            bar.update(1)
-            bar.set_postfix_str(
-                futures[fut].relative_to(submissions).as_posix()[-40:], refresh=False
-            )
-    bar.close()
-
-    reports = []
-    for student in sorted(students):
-        report = StudentReport(student)
-        best: dict[str, Grade] = {}
-        for path in students[student]:
-            run = runs[path]
-            report.runs.append(run)
-            if run.error:
-                report.notes.append(f"{run.path}: {run.error}")
-                continue
-            if not run.exercises:
-                report.notes.append(f"{run.path}: no exercise of this course found in it")
-                continue
-            for ex in run.exercises:
-                pts, reason = verdict(ex, run, expected[ex.name], labels[ex.name])
-                g = Grade(student, ex, pts, reason, run.path)
-                if ex.name not in best or pts > best[ex.name].points:
-                    if ex.name in best:
-                        report.notes.append(
-                            f"{ex.key} was handed in more than once; the best is counted"
-                        )
-                    best[ex.name] = g
-        unread = [r for r in report.runs if r.error]
-        for ex in catalogue:
-            if ex.name in best:
-                report.grades.append(best[ex.name])
-                continue
-            broken = [r for r in unread if r.lesson_guess in ("", ex.lesson)]
-            reason = "not handed in"
-            if broken:
-                reason = f"no readable notebook: {broken[0].path}: {broken[0].error}"
-            report.grades.append(Grade(student, ex, 0.0, reason))
-        reports.append(report)
-    return GradingRun(reports, seed, sorted(f for v in hidden.values() for f, _ in v), warnings)
+        runs = _run_all(notebooks, submissions, run_one, jobs, progress)
+    reports = [
+        student_report(s, [runs[p] for p in students[s]], catalogue, expected, labels)
+        for s in sorted(students)
+    ]
+    hidden_files = sorted(f for v in hidden.values() for f, _ in v)
+    return GradingRun(reports, seed, hidden_files, sandbox.warnings + warnings, sandbox.mode)
 
 
 class _NoBar:

@@ -3,11 +3,15 @@
 The kernel is started by a few lines of Python (:data:`SANDBOX_CODE`) that lower its own
 limits with ``resource.setrlimit`` before IPython starts: address space (memory), the
 size of any file it writes, the number of processes (when it runs as its own user), no
-core dumps. It runs in its own session (process group), so :meth:`Kernel.kill` ends it
-together with anything it spawned; its stdout and stderr go to ``/dev/null`` (only what
-the Jupyter protocol carries is seen, and counted). Given ``user=(uid, gid)`` (the grader
-runs as root), the kernel runs as that unprivileged user (``nobody`` by default), so it
-cannot write the submissions, the grader's files or anything else it does not own.
+core dumps. Its stdout and stderr go to ``/dev/null`` (only what the Jupyter protocol
+carries is seen, and counted), and the protocol runs over unix sockets in one folder
+(Jupyter's ``ipc`` transport), so it works inside a sandbox without a network.
+
+Given ``confine`` (:meth:`gancourse.grading.sandbox.Sandbox.argv`), the kernel runs inside
+bubblewrap, and :meth:`Kernel.kill` ends its whole PID namespace: every process it
+started, in whatever session. Without it, the kernel runs in its own session (process
+group), which :meth:`Kernel.kill` ends. Given ``user=(uid, gid)`` (the grader runs as
+root), the process runs as that unprivileged user (``nobody`` by default).
 
 :meth:`Kernel.execute` never raises for what the code does: it returns an
 :class:`ExecResult` whose ``status`` is ``ok``, ``error`` (an exception in the cell),
@@ -25,6 +29,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +88,32 @@ class ExecResult:
         return "ran"
 
 
+def _namespace_init(info_fd: int, timeout: float) -> int | None:
+    """A pidfd of the first process of bubblewrap's PID namespace, read from its ``--info-fd``
+    (``{"child-pid": N}``); None if bwrap said nothing (it failed: the start will too)."""
+    import select
+
+    data = b""
+    end = time.monotonic() + timeout
+    try:
+        while time.monotonic() < end:
+            ready, _, _ = select.select([info_fd], [], [], max(0.0, end - time.monotonic()))
+            chunk = os.read(info_fd, 4096) if ready else b""
+            data += chunk
+            if not chunk:
+                break
+            try:
+                pid = int(json.loads(data)["child-pid"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            return os.pidfd_open(pid)
+    except OSError:
+        return None
+    finally:
+        os.close(info_fd)
+    return None
+
+
 def _output_size(msg_type: str, content: dict) -> int:
     if msg_type == "stream":
         return len(content.get("text", ""))
@@ -108,6 +139,7 @@ class Kernel:
         env: dict[str, str] | None = None,
         startup_timeout: float = 60.0,
         user: tuple[int, int] | None = None,
+        confine: Callable[[int], list[str]] | None = None,
     ):
         self.workdir = Path(workdir)
         self.memory_mb, self.fsize_mb = int(memory_mb), int(fsize_mb)
@@ -115,53 +147,79 @@ class Kernel:
         self.startup_timeout = startup_timeout
         self.user = user
         self.proc: subprocess.Popen | None = None
+        self.confine = confine
         self.client = None
-        self._conn_dir: Path | None = None
+        self._pidfd: int | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, conn_dir: Path) -> None:
         """Start the kernel process and wait until it answers (``KernelStartError`` if not)."""
         from jupyter_client.blocking import BlockingKernelClient
-        from jupyter_client.connect import write_connection_file
 
-        self._conn_dir = Path(conn_dir)
-        self._conn_dir.mkdir(parents=True, exist_ok=True)
-        conn_file, _ = write_connection_file(
-            fname=str(self._conn_dir / f"kernel-{secrets.token_hex(6)}.json"),
-            ip="127.0.0.1",
-            key=secrets.token_hex(16).encode(),
-        )
-        nproc = 1024 if self.user is not None else 0  # per user: only meaningful for our own user
-        cmd = [
-            sys.executable,
-            "-c",
-            SANDBOX_CODE,
-            str(self.memory_mb),
-            str(self.fsize_mb),
-            str(nproc),
-            "-f",
-            conn_file,
-        ]
-        env = dict(self.env)
-        env["JPY_PARENT_PID"] = str(os.getpid())  # the kernel exits if the grader dies
-        extra: dict = {}
-        if self.user is not None:
-            os.chown(conn_file, *self.user)
-            extra = {"user": self.user[0], "group": self.user[1], "extra_groups": []}
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=self.workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            **extra,
-        )
+        conn_file = self._connection_file(Path(conn_dir))
+        self._spawn(conn_file)
         client = BlockingKernelClient()
         client.load_connection_file(conn_file)
         client.start_channels()
         self.client = client
+        self._wait_ready(client)
+
+    def _connection_file(self, conn_dir: Path) -> str:
+        """A connection file for Jupyter's ``ipc`` transport: unix sockets in ``conn_dir``,
+        the one folder the grader and a sandboxed kernel both see (no network needed)."""
+        from jupyter_client.connect import write_connection_file
+
+        conn_dir.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_hex(4)
+        sockets = conn_dir / f"k-{token}"
+        if len(str(sockets)) > 100:  # a unix socket path has at most 107 bytes
+            raise KernelStartError(f"the folder {conn_dir} is too deep for the kernel's sockets")
+        conn_file, _ = write_connection_file(
+            fname=str(conn_dir / f"kernel-{token}.json"),
+            ip=str(sockets),
+            transport="ipc",
+            key=secrets.token_hex(16).encode(),
+        )
+        if self.user is not None:
+            os.chown(conn_file, *self.user)
+        return conn_file
+
+    def _spawn(self, conn_file: str) -> None:
+        """Start the kernel's process (inside the sandbox when ``confine`` is given)."""
+        nproc = 1024 if self.user is not None else 0  # per user: only meaningful for our own user
+        limits = [str(self.memory_mb), str(self.fsize_mb), str(nproc)]
+        cmd = [sys.executable, "-c", SANDBOX_CODE, *limits, "-f", conn_file]
+        env = dict(self.env)
+        info_r = info_w = None
+        if self.confine is not None:  # bubblewrap reports its namespace's first process
+            info_r, info_w = os.pipe()
+            cmd = self.confine(info_w) + cmd
+        else:  # (in a PID namespace the parent is the namespace's init: --die-with-parent)
+            env["JPY_PARENT_PID"] = str(os.getpid())  # the kernel exits if the grader dies
+        extra: dict = {}
+        if self.user is not None:
+            extra = {"user": self.user[0], "group": self.user[1], "extra_groups": []}
+        try:
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=self.workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                pass_fds=() if info_w is None else (info_w,),
+                **extra,
+            )
+        finally:
+            if info_w is not None:
+                os.close(info_w)
+        if info_r is not None:
+            self._pidfd = _namespace_init(info_r, min(10.0, self.startup_timeout))
+
+    def _wait_ready(self, client) -> None:
+        """Wait until the kernel answers kernel_info and IOPub is connected, then flush IOPub."""
+        assert self.proc is not None
         deadline = time.monotonic() + self.startup_timeout
         while True:
             if self.proc.poll() is not None:
@@ -205,22 +263,40 @@ class Kernel:
         return self.proc is not None and self.proc.poll() is None
 
     def kill(self) -> None:
-        """Kill the kernel and everything in its process group; safe to call twice."""
+        """Kill the kernel and everything it started; safe to call twice.
+
+        In bubblewrap: SIGKILL to the namespace's first process ends every process of the
+        namespace, whatever session or parent they have, and bwrap exits once they are all
+        gone. Without it: SIGKILL to the kernel's process group.
+        """
         if self.client is not None:
             try:
                 self.client.stop_channels()
             except Exception:  # noqa: BLE001 - best effort
                 pass
             self.client = None
-        if self.proc is not None:
+        if self.proc is None:
+            return
+        if self._pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            except OSError:  # already gone
+                pass
+            os.close(self._pidfd)
+            self._pidfd = None
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # pragma: no cover - the kernel ends namespaces fast
+                pass
+        if self.confine is None or self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not wait long
-                pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not wait long
+            pass
 
     # ------------------------------------------------------------------ execution
     def execute(self, code: str, *, timeout: float, output_cap: int) -> ExecResult:
