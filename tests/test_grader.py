@@ -8,7 +8,6 @@ submissions with tight ones. Every test below asserts on those runs.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -16,64 +15,30 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from grading_notebooks import EXERCISES, SOLUTIONS, insert_after, insert_after_imports, write
+from grading_notebooks import hashes as _hashes
+from grading_notebooks import replace as _replace
+from grading_notebooks import rows as _rows
+from grading_notebooks import solution as _solution
 
 from gancourse.cli import main as cli_main
 from gancourse.exercises import all_exercises, get_exercise
-from gancourse.grading.grader import collect, grade, load_hidden
 from gancourse.grading.discovery import reference_call
+from gancourse.grading.grader import collect, grade, load_hidden
 from gancourse.grading.limits import Limits
+from gancourse.grading.report import (
+    changed,
+    summary_table,
+    write_csv,
+    write_feedback,
+    write_report,
+)
 from gancourse.grading.sandbox import effective_user, resolve_user
-from gancourse.grading.report import summary_table, write_csv, write_feedback
 from gancourse.grading.transport import TransportError, read_outputs, write_outputs
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
-EXERCISES = sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
 TOTAL = sum(ex.points for ex in all_exercises())
-
-
-def _hashes(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-def _solution(lesson: str):
-    return nbformat.read(next(p for p in SOLUTIONS if p.name.startswith(lesson)), as_version=4)
-
-
-def _replace(nb, grade_id: str, source: str):
-    """Replace the source of the cell with nbgrader ``grade_id`` (the student's answer)."""
-    for cell in nb.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            cell.source = source
-            return nb
-    raise KeyError(grade_id)
-
-
-def _insert_after(nb, grade_id: str, source: str):
-    for i, cell in enumerate(nb.cells):
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            nb.cells.insert(i + 1, nbformat.v4.new_code_cell(source))
-            return nb
-    raise KeyError(grade_id)
-
-
-def _write(nb, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-
-
-def _rows(run) -> dict[tuple[str, str], tuple[float, str]]:
-    return {
-        (rep.student, g.exercise.name): (g.points, g.reason)
-        for rep in run.students
-        for g in rep.grades
-    }
 
 
 # ------------------------------------------------------------------------ the two runs
@@ -134,7 +99,7 @@ def _hostile_corpus(subs: Path) -> None:
         _solution("01"), "01_js_divergence", "def js_divergence(p, q, dx)\n    return 0.3\n"
     )
     _replace(nb, "01_optimal_discriminator", DAVE_BORROWS)
-    _write(nb, subs / "dave" / "01_minimax_game.ipynb")
+    write(nb, subs / "dave" / "01_minimax_game.ipynb")
 
     # erin: 02.1 raises, a cell kills the kernel with os._exit, 02.3 is defined after it
     nb = _replace(
@@ -142,18 +107,18 @@ def _hostile_corpus(subs: Path) -> None:
         "02_leaky_relu_backward",
         "def leaky_relu_backward(dout, x, slope):\n    return dout / 0 if slope > 1 else 1 / 0\n",
     )
-    _insert_after(nb, "02_bce_with_logits_grad", "import os\nos._exit(3)")
-    _insert_after(
+    insert_after(nb, "02_bce_with_logits_grad", "import os\nos._exit(3)")
+    insert_after(
         nb, "02_leaky_relu_backward", "hog = bytearray(8 * 2**30)  # past the memory limit"
     )
-    _write(nb, subs / "erin" / "02_numpy_gan.ipynb")
+    write(nb, subs / "erin" / "02_numpy_gan.ipynb")
 
     # frank: an endless loop at top level, and one inside 03.4
-    nb = _insert_after(_solution("03"), "03_minibatch_std", "while True:\n    pass")
+    nb = insert_after(_solution("03"), "03_minibatch_std", "while True:\n    pass")
     _replace(
         nb, "03_reverse_kl", "def reverse_kl(samples, means, std):\n    while True:\n        pass\n"
     )
-    _write(nb, subs / "frank" / "03_mode_collapse_2d.ipynb")
+    write(nb, subs / "frank" / "03_mode_collapse_2d.ipynb")
 
     # grace: wrong answers, then patches the checks, numpy, torch and the comparison to fake a pass
     nb = _solution("04")
@@ -186,35 +151,29 @@ def _hostile_corpus(subs: Path) -> None:
             "print('GRADE: 11/11 points')\n"
         )
     )
-    _write(nb, subs / "grace" / "04_numpy_to_pytorch.ipynb")
+    write(nb, subs / "grace" / "04_numpy_to_pytorch.ipynb")
 
     # heidi: a top-level output flood before 05.2, and a flood inside 05.3
-    nb = _insert_after(
+    nb = insert_after(
         _solution("05"), "05_generator_block", "for i in range(10**6):\n    print('x' * 1000)"
     )
     _replace(nb, "05_to_image", "def to_image(x):\n    print('y' * 10**7)\n    return x\n")
-    _write(nb, subs / "heidi" / "05_dcgan.ipynb")
+    write(nb, subs / "heidi" / "05_dcgan.ipynb")
 
     # ivan: deletes every file it can find around its working folder, then answers correctly
-    nb = _solution("06")
-    after_imports = next(
-        i for i, c in enumerate(nb.cells) if "from gancourse.checks import check" in c.source
+    nb = insert_after_imports(
+        _solution("06"),
+        "import os, shutil, glob\n"
+        "here = os.getcwd()\n"
+        "around = glob.glob(os.path.join(here, '..', '**', '*'), recursive=True)\n"
+        "for f in glob.glob(os.path.join(here, '*')) + around:\n"
+        "    try:\n"
+        "        os.remove(f)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "shutil.rmtree(os.path.dirname(here), ignore_errors=True)\n",
     )
-    nb.cells.insert(
-        after_imports + 1,
-        nbformat.v4.new_code_cell(
-            "import os, shutil, glob\n"
-            "here = os.getcwd()\n"
-            "around = glob.glob(os.path.join(here, '..', '**', '*'), recursive=True)\n"
-            "for f in glob.glob(os.path.join(here, '*')) + around:\n"
-            "    try:\n"
-            "        os.remove(f)\n"
-            "    except OSError:\n"
-            "        pass\n"
-            "shutil.rmtree(os.path.dirname(here), ignore_errors=True)\n"
-        ),
-    )
-    _write(nb, subs / "ivan" / "06_latent_space.ipynb")
+    write(nb, subs / "ivan" / "06_latent_space.ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -359,6 +318,22 @@ def test_reports_csv_feedback_and_summary(hostile, tmp_path):
     assert "erin" in table and "L02" in table
 
 
+def test_report_is_written_atomically_and_checked(hostile, tmp_path):
+    out, fb = tmp_path / "out" / "grades.csv", tmp_path / "fb"
+    out.parent.mkdir()
+    out.write_text("an earlier run\n")
+    with open(out, "a") as held:  # a process that opened the old file keeps writing into it
+        written = write_report(hostile["run"], out, fb)
+        held.write("late row\n")
+    assert set(written) == {out} | set(fb.iterdir()) and not changed(written)
+    assert "an earlier run" not in out.read_text() and "late row" not in out.read_text()
+    assert not [p for p in out.parent.iterdir() if p != out]  # no temporary file left
+    with open(out, "a") as f:
+        f.write("dave,01.1 optimal_discriminator,2,2,appended\n")
+    (fb / "erin.md").unlink()
+    assert changed(written) == [fb / "erin.md", out]
+
+
 # ------------------------------------------------------------------------ units (no kernel)
 
 
@@ -437,7 +412,7 @@ def test_cli_grades_a_folder(tmp_path, capsys):
     """The command line end to end on a tiny folder: one correct answer, hidden tests on."""
     nb = _solution("01")
     subs = tmp_path / "subs"
-    _write(nb, subs / "zoe" / "01_minimax_game.ipynb")
+    write(nb, subs / "zoe" / "01_minimax_game.ipynb")
     hidden = tmp_path / "hidden"
     hidden.mkdir()
     np.savez(
@@ -460,6 +435,8 @@ def test_cli_grades_a_folder(tmp_path, capsys):
             str(hidden),
             "--seed",
             "3",
+            "--sandbox",
+            "none",  # (bubblewrap's run through the command line: test_grader_sandbox.py)
             "--no-progress",
         ]
     )
