@@ -31,6 +31,27 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default=Path("feedback"),
         help="where one Markdown feedback file per student goes (default feedback/)",
     )
+    _add_limits(p)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the test inputs (default: a fresh one, printed)",
+    )
+    p.add_argument(
+        "--hidden-tests",
+        type=Path,
+        default=None,
+        help="folder of the instructor's hidden test inputs (<exercise>-<label>.npz); default "
+        "$GANCOURSE_HIDDEN_TESTS, else ./hidden_tests if it exists",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+    return p
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    """The options that bound and isolate each kernel."""
     p.add_argument(
         "--timeout",
         type=float,
@@ -54,19 +75,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="output one cell may print (default 1000 kB)",
     )
     p.add_argument(
-        "--seed",
-        type=int,
-        default=None,
-        help="seed of the test inputs (default: a fresh one, printed)",
-    )
-    p.add_argument(
-        "--hidden-tests",
-        type=Path,
-        default=None,
-        help="folder of the instructor's hidden test inputs (<exercise>-<label>.npz); default "
-        "$GANCOURSE_HIDDEN_TESTS, else ./hidden_tests if it exists",
-    )
-    p.add_argument(
         "--sandbox",
         choices=("auto", "bwrap", "none"),
         default="auto",
@@ -74,9 +82,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "network, no process outlives it); none: only the limits; auto (default): bwrap "
         "where it runs, else none with a warning",
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
-    return p
 
 
 def run(args: argparse.Namespace) -> int:
