@@ -1,5 +1,7 @@
-"""Measuring GANs: mode coverage on toy data, feature-space distances on images."""
+"""Measuring GANs: mode coverage on toy data, feature-space distances on images (FD, KID,
+precision / recall, density / coverage), memorised copies, and the course's Judge."""
 
+from gancourse.metrics.copies import Copies, copy_threshold, find_copies
 from gancourse.metrics.features import (
     StyleClassifier,
     accuracy,
@@ -16,5 +18,7 @@ from gancourse.metrics.features import (
     style_histogram,
     train_classifier,
 )
+from gancourse.metrics.judge import Judge
+from gancourse.metrics.kid import density_coverage, kid
 from gancourse.metrics.modes import PERFECT_HQ, ModeCoverage, mode_coverage
 from gancourse.metrics.wasserstein1d import wasserstein_1d
