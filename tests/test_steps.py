@@ -157,3 +157,39 @@ def test_toy_and_image_trainers_both_play_with_d_step_and_g_step(monkeypatch):
         progress=False,
     )
     assert calls == {"d": 11 + 4, "g": 7 + 2}
+
+
+def test_conditional_d_gets_the_labels_in_both_steps():
+    class Conditional(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(3, 12)
+            self.lin = nn.Linear(12, 1)
+
+        def forward(self, x, y):
+            return self.lin(x.flatten(1) * self.embed(y)).flatten()
+
+    torch.manual_seed(0)
+    D, G = Conditional(), nn.Linear(4, 12)
+    opt_d, opt_g = torch.optim.Adam(D.parameters()), torch.optim.Adam(G.parameters())
+    x_real, y_real = torch.randn(6, 12), torch.tensor([0, 1, 2, 0, 1, 2])
+    y_fake = torch.tensor([2, 2, 2, 1, 1, 1])
+    x_fake = G(torch.randn(6, 4))
+    with torch.no_grad():
+        expected = d_loss_bce(D(x_real, y_real), D(x_fake, y_fake))
+    loss_d, _, _ = d_step(D, NS, opt_d, x_real, x_fake, y_real=y_real, y_fake=y_fake)
+    assert torch.allclose(loss_d, expected)
+    with torch.no_grad():
+        expected_g = g_loss_nonsaturating(D(x_fake, y_fake))
+    assert torch.allclose(g_step(D, NS, opt_g, x_fake, y_fake=y_fake), expected_g)
+    gp = d_step(
+        D,
+        LOSSES["wgan-gp"],
+        opt_d,
+        x_real,
+        G(torch.randn(6, 4)),
+        y_real=y_real,
+        y_fake=y_real,
+        gp_weight=10.0,
+    )[0]
+    assert torch.isfinite(gp)

@@ -29,6 +29,8 @@ def d_step(
     x_real: Tensor,
     x_fake: Tensor,
     *,
+    y_real: Tensor | None = None,
+    y_fake: Tensor | None = None,
     augment: Augment | None = None,
     gp_weight: float = 0.0,
     r1_weight: float = 0.0,
@@ -37,10 +39,11 @@ def d_step(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """One discriminator update: push D(x_real) up and D(x_fake) down.
 
-    ``x_fake`` is detached, so this step never changes G. Extras (lesson 07): ``augment``
-    (the same random augmentation on real and fake images), ``gp_weight`` (WGAN-GP, its
-    mixing weights drawn from ``generator``), ``r1_weight`` (gamma of the R1 penalty on
-    real images), ``clip`` (WGAN: clip D's weights to [-clip, clip] after the update).
+    ``x_fake`` is detached, so this step never changes G. A conditional D (lesson 08) gets
+    the labels: D(x_real, y_real), D(x_fake, y_fake). Extras (lesson 07): ``augment`` (the
+    same random augmentation on real and fake images), ``gp_weight`` (WGAN-GP, its mixing
+    weights drawn from ``generator``), ``r1_weight`` (gamma of the R1 penalty on real
+    images), ``clip`` (WGAN: clip D's weights to [-clip, clip] after the update).
     Returns ``(loss_d, d_real, d_fake)``, detached (no host sync).
     """
     x_fake = x_fake.detach()
@@ -48,10 +51,12 @@ def d_step(
         x_real, x_fake = augment(x_real), augment(x_fake)
     if r1_weight:
         x_real = x_real.detach().requires_grad_(True)
-    d_real, d_fake = D(x_real), D(x_fake)
+    d_real = D(x_real) if y_real is None else D(x_real, y_real)
+    d_fake = D(x_fake) if y_fake is None else D(x_fake, y_fake)
     loss_d = loss.d_loss(d_real, d_fake)
-    if gp_weight:
-        loss_d = loss_d + gp_weight * gradient_penalty(D, x_real, x_fake, generator=generator)
+    if gp_weight:  # (conditional: x_fake must be made from y_real, as x_hat mixes the two)
+        critic = D if y_real is None else (lambda x: D(x, y_real))
+        loss_d = loss_d + gp_weight * gradient_penalty(critic, x_real, x_fake, generator=generator)
     if r1_weight:
         loss_d = loss_d + r1_weight / 2 * r1_penalty(d_real, x_real)
     opt_d.zero_grad(set_to_none=True)
@@ -68,16 +73,19 @@ def g_step(
     opt_g: torch.optim.Optimizer,
     x_fake: Tensor,
     *,
+    y_fake: Tensor | None = None,
     augment: Augment | None = None,
 ) -> Tensor:
-    """One generator update: make D call ``x_fake = G(z)`` real.
+    """One generator update: make D call ``x_fake = G(z)`` (or G(z, y_fake)) real.
 
     ``x_fake`` must still carry G's graph: the loss flows back through D into G. D is
     frozen while it judges, so no gradient is computed for D's weights and only G (the
     parameters of ``opt_g``) changes. Returns ``loss_g``, detached.
     """
+    if augment is not None:
+        x_fake = augment(x_fake)
     with frozen(D):
-        d_fake = D(augment(x_fake) if augment is not None else x_fake)
+        d_fake = D(x_fake) if y_fake is None else D(x_fake, y_fake)
     loss_g = loss.g_loss(d_fake)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
