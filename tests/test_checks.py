@@ -61,40 +61,45 @@ def test_inputs_are_fresh_each_time(ex):
 
 
 def test_wrong_shape_says_expected_and_got():
-    def optimal_discriminator(p_data, p_g):
-        return SOLUTIONS["optimal_discriminator"](p_data, p_g)[1:]
+    def optimal_ls_discriminator(p_data, p_g, a, b):
+        return SOLUTIONS["optimal_ls_discriminator"](p_data, p_g, a, b)[1:]
 
-    result = run_check("optimal_discriminator", optimal_discriminator, seed=0)
+    result = run_check("optimal_ls_discriminator", optimal_ls_discriminator, seed=0)
     m = re.search(r"wrong shape: expected \((\d+),\), got \((\d+),\)", result.message)
     assert m and int(m.group(1)) == int(m.group(2)) + 1, result.message
     assert "test 1 of" in result.message and "p_data of shape" in result.message
 
 
 def test_wrong_values_say_where_and_by_how_much():
-    def leaky_relu_backward(dout, x, slope):
-        return dout * np.where(x >= 0, 1.0, slope)  # wrong at x = 0 exactly
+    def hinge_loss_grads(d_real, d_fake):  # wrong at the kink d_real = 1 exactly
+        return np.where(d_real <= 1, -1.0, 0.0) / d_real.size, np.where(
+            d_fake > -1, 1.0, 0.0
+        ) / d_fake.size
 
-    result = run_check("leaky_relu_backward", leaky_relu_backward, seed=0)
-    m = re.search(
-        r"wrong values at (\d+) of (\d+) positions; largest difference ([\d.e+-]+) at index "
-        r"\[(\d+), (\d+)\]: expected ([\d.e+-]+), got ([\d.e+-]+)",
-        result.message,
-    )
-    assert m, result.message
-    assert int(m.group(1)) == 2  # x = 0.0 and x = -0.0 are set in every case
-    case = get_exercise("leaky_relu_backward").make_cases(np.random.default_rng(0))[0]
-    i, j = int(m.group(4)), int(m.group(5))
-    assert case["x"][i, j] == 0.0
-    assert float(m.group(3)) == pytest.approx(abs(case["dout"][i, j]) * 0.8, rel=1e-5)
+    for seed in (0, 1):  # the kink is in the last, hand-made case: the earlier ones pass
+        result = run_check("hinge_loss_grads", hinge_loss_grads, seed=seed)
+        m = re.search(
+            r"wrong values at (\d+) of (\d+) positions; largest difference ([\d.e+-]+) at index "
+            r"\[(\d+), (\d+)\]: expected ([\d.e+-]+), got ([\d.e+-]+)",
+            result.message,
+        )
+        assert m, result.message
+        assert (int(m.group(1)), int(m.group(2))) == (1, 4)
+        case = get_exercise("hinge_loss_grads").make_cases(np.random.default_rng(seed))[-1]
+        i, j = int(m.group(4)), int(m.group(5))
+        assert case["d_real"][i, j] == 1.0
+        assert float(m.group(3)) == pytest.approx(1 / case["d_real"].size)
+        assert "test 3 of 3" in result.message
 
 
 def test_nan_is_reported():
-    def optimal_discriminator(p_data, p_g):
+    def optimal_ls_discriminator(p_data, p_g, a, b):
         with np.errstate(invalid="ignore"):
-            return p_data / (p_data + p_g)
+            return (b * p_data + a * p_g) / (p_data + p_g)
 
-    msg = run_check("optimal_discriminator", optimal_discriminator, seed=0).message
-    assert re.search(r"NaN at \d+ of \d+ positions \(first at \[\d+\]; expected 0.5\)", msg), msg
+    msg = run_check("optimal_ls_discriminator", optimal_ls_discriminator, seed=0).message
+    # the edge case (both densities 0 somewhere) has the labels a = -1, b = 1: midpoint 0
+    assert re.search(r"NaN at \d+ of \d+ positions \(first at \[\d+\]; expected 0\)", msg), msg
 
 
 def test_wrong_dtype_and_device():
@@ -141,21 +146,22 @@ def test_check_raises_on_wrong_and_lists_exercises():
         check.js_divergence(lambda p, q, dx: 0.1)
     with pytest.raises(AttributeError, match="no exercise called"):
         check.no_such_exercise  # noqa: B018
-    assert "slerp" in dir(check) and "optimal_discriminator" in dir(check)
-    result = run_check("optimal_discriminator", "not a function")
+    assert "slerp" in dir(check) and "optimal_ls_discriminator" in dir(check)
+    result = run_check("optimal_ls_discriminator", "not a function")
     assert (
         not result.passed
-        and "call it as check.optimal_discriminator(optimal_discriminator)" in result.message
+        and "call it as check.optimal_ls_discriminator(optimal_ls_discriminator)" in result.message
     )
 
 
 def test_checks_compare_with_the_live_reference(monkeypatch):
     """The reference is the package function itself: change it and a once-right answer fails."""
-    assert run_check("optimal_discriminator", SOLUTIONS["optimal_discriminator"], seed=0).passed
+    answer = SOLUTIONS["optimal_ls_discriminator"]
+    assert run_check("optimal_ls_discriminator", answer, seed=0).passed
     monkeypatch.setattr(
         theory, "optimal_discriminator", lambda p_data, p_g: np.full(np.shape(p_data), 0.5)
     )
-    assert not run_check("optimal_discriminator", SOLUTIONS["optimal_discriminator"], seed=0).passed
+    assert not run_check("optimal_ls_discriminator", answer, seed=0).passed
 
 
 def test_checks_leave_the_global_random_state_alone():
@@ -176,6 +182,6 @@ def test_checks_leave_the_global_random_state_alone():
         random.seed(seed)
         np.random.seed(seed)
         torch.manual_seed(seed)
-        for name in ("init_weights", "train_step", "gradient_penalty"):
+        for name in ("init_weights", "train_lsgan", "gradient_penalty"):
             assert run_check(name, SOLUTIONS[name], seed=seed).passed
         assert draws() == expected

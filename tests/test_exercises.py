@@ -79,8 +79,8 @@ def test_lessons_have_enough_exercises():
     assert counts["06"] >= 2
     names = [ex.name for ex in all_exercises()]
     assert len(names) == len(set(names)), "exercise function names must be unique course-wide"
-    assert get_exercise("01.1").name == "optimal_discriminator"
-    assert get_exercise("01_optimal_discriminator").key == "01.1"
+    assert get_exercise("01.1").name == "optimal_ls_discriminator"
+    assert get_exercise("01_optimal_ls_discriminator").key == "01.1"
     with pytest.raises(KeyError, match="known"):
         get_exercise("nope")
 
@@ -168,6 +168,25 @@ def test_each_exercise_has_a_docstring_with_shapes_and_a_hint(path):
         )
         md = nb.cells[nb.cells.index(by_id[ex.grade_id]) - 1]
         assert md.cell_type == "markdown" and f"Exercise {ex.key}" in md.source
+
+
+def test_list_names_every_exercise(capsys):
+    """`python -m gancourse exercises list` is the numbering the lessons must use."""
+    assert cli_main(["exercises", "list"]) == 0
+    out = capsys.readouterr().out
+    for ex in all_exercises():
+        assert re.search(
+            rf"^{re.escape(ex.key)}\s+{ex.name}\s+{ex.points} pts\s+{re.escape(ex.title)}$",
+            out,
+            re.M,
+        )
+    total = sum(ex.points for ex in all_exercises())
+    assert f"{len(all_exercises())} graded exercises, {total} points" in out
+    keys = [ex.key for ex in all_exercises()]
+    assert keys == sorted(keys) and len(keys) == len(set(keys))
+    for lesson in {ex.lesson for ex in all_exercises()}:
+        numbers = [ex.number for ex in lesson_exercises(lesson)]
+        assert numbers == list(range(1, len(numbers) + 1)), f"lesson {lesson}: {numbers}"
 
 
 def test_exercises_are_in_sync_with_solutions():

@@ -66,23 +66,29 @@ def honest(tmp_path_factory):
 DAVE_BORROWS = """
 from gancourse.theory import optimal_discriminator as od
 
-def optimal_discriminator(p_data, p_g):
-    return od(p_data, p_g)
+def optimal_ls_discriminator(p_data, p_g, a, b):
+    return a + (b - a) * od(p_data, p_g)
 """
 
-GRACE_TRAIN_STEP = """
-def train_step(generator, discriminator, opt_g, opt_d, x_real, z):
-    x_fake = generator(z)
-    d_real, d_fake = discriminator(x_real), discriminator(x_fake.detach())
-    loss_d = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
-    opt_d.zero_grad()
-    loss_d.backward()
-    opt_d.step()
-    loss_g = F.softplus(-discriminator(x_fake)).mean()
-    opt_g.zero_grad()
-    loss_g.backward()
-    opt_g.step()
-    return loss_d.item(), loss_g.item()
+GRACE_TRAIN_LSGAN = """
+def train_lsgan(generator, discriminator, opt_g, opt_d, x_real, z):
+    rounds, d_steps = x_real.shape[:2]
+    losses_d, losses_g = np.zeros((rounds, d_steps)), np.zeros(rounds)
+    for t in range(rounds):
+        for k in range(d_steps):
+            x_fake = generator(z[t, k]).detach()
+            loss_d = ((discriminator(x_real[t, k]) - 1) ** 2).mean() / 2
+            loss_d = loss_d + (discriminator(x_fake) ** 2).mean() / 2
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+            losses_d[t, k] = loss_d.item()
+        loss_g = ((discriminator(generator(z[t, -1])) - 1) ** 2).mean() / 2
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        losses_g[t] = loss_g.item()
+    return losses_d, losses_g
 """
 
 HOSTILE_LIMITS = Limits(
@@ -98,22 +104,22 @@ def _hostile_corpus(subs: Path) -> None:
     nb = _replace(
         _solution("01"), "01_js_divergence", "def js_divergence(p, q, dx)\n    return 0.3\n"
     )
-    _replace(nb, "01_optimal_discriminator", DAVE_BORROWS)
+    _replace(nb, "01_optimal_ls_discriminator", DAVE_BORROWS)
     write(nb, subs / "dave" / "01_minimax_game.ipynb")
 
     # erin: 02.1 raises, a cell kills the kernel with os._exit, 02.3 is defined after it
     nb = _replace(
         _solution("02"),
-        "02_leaky_relu_backward",
-        "def leaky_relu_backward(dout, x, slope):\n    return dout / 0 if slope > 1 else 1 / 0\n",
+        "02_two_layer_backward",
+        "def two_layer_backward(x, W1, b1, W2, b2, dout):\n    return 1 / 0\n",
     )
-    insert_after(nb, "02_bce_with_logits_grad", "import os\nos._exit(3)")
+    insert_after(nb, "02_hinge_loss_grads", "import os\nos._exit(3)")
     insert_after(
-        nb, "02_leaky_relu_backward", "hog = bytearray(8 * 2**30)  # past the memory limit"
+        nb, "02_two_layer_backward", "hog = bytearray(8 * 2**30)  # past the memory limit"
     )
     write(nb, subs / "erin" / "02_numpy_gan.ipynb")
 
-    # frank: an endless loop at top level, and one inside 03.4
+    # frank: an endless loop at top level, and one inside 03.3
     nb = insert_after(_solution("03"), "03_minibatch_std", "while True:\n    pass")
     _replace(
         nb, "03_reverse_kl", "def reverse_kl(samples, means, std):\n    while True:\n        pass\n"
@@ -124,15 +130,15 @@ def _hostile_corpus(subs: Path) -> None:
     nb = _solution("04")
     _replace(
         nb,
-        "04_generator_step",
-        "def generator_step(generator, discriminator, opt_g, z):\n    return 0.6931\n",
+        "04_lsgan_g_step",
+        "def lsgan_g_step(generator, discriminator, opt_g, z):\n    return 0.6931\n",
     )
     _replace(
         nb,
         "04_gradient_penalty",
         "def gradient_penalty(critic, x_real, x_fake, eps):\n    raise NotImplementedError()\n",
     )
-    _replace(nb, "04_train_step", GRACE_TRAIN_STEP)  # right, without her wrong generator_step
+    _replace(nb, "04_train_lsgan", GRACE_TRAIN_LSGAN)  # right, without her wrong lsgan_g_step
     nb.cells.append(
         nbformat.v4.new_code_cell(
             "import numpy as np, torch, gancourse.checks as gc, gancourse.exercises.spec as spec\n"
@@ -147,7 +153,7 @@ def _hostile_corpus(subs: Path) -> None:
             "    def __getattr__(self, name):\n"
             "        return lambda fn, **k: print('✓ correct. All tests passed! Full points.')\n"
             "check = gc.check = _Fake()\n"
-            "check.generator_step(generator_step)\n"
+            "check.lsgan_g_step(lsgan_g_step)\n"
             "print('GRADE: 11/11 points')\n"
         )
     )
@@ -157,7 +163,11 @@ def _hostile_corpus(subs: Path) -> None:
     nb = insert_after(
         _solution("05"), "05_generator_block", "for i in range(10**6):\n    print('x' * 1000)"
     )
-    _replace(nb, "05_to_image", "def to_image(x):\n    print('y' * 10**7)\n    return x\n")
+    _replace(
+        nb,
+        "05_frechet_distance",
+        "def frechet_distance(feats_a, feats_b):\n    print('y' * 10**7)\n    return 0.0\n",
+    )
     write(nb, subs / "heidi" / "05_dcgan.ipynb")
 
     # ivan: deletes every file it can find around its working folder, then answers correctly
@@ -232,9 +242,9 @@ def test_unparseable_notebook_gets_zero_with_a_reason(hostile):
 def test_syntax_error_and_borrowed_reference_cost_only_their_exercises(hostile):
     rows = _rows(hostile["run"])
     assert (
-        rows[("dave", "value_function")][0] == 2 and rows[("dave", "generator_loss_grads")][0] == 2
+        rows[("dave", "value_function")][0] == 2 and rows[("dave", "generator_loss_grads")][0] == 3
     )
-    points, reason = rows[("dave", "optimal_discriminator")]
+    points, reason = rows[("dave", "optimal_ls_discriminator")]
     assert points == 0 and "calls the course's own gancourse.theory.optimal_discriminator" in reason
     points, reason = rows[("dave", "js_divergence")]
     assert points == 0 and "SyntaxError" in reason
@@ -243,10 +253,10 @@ def test_syntax_error_and_borrowed_reference_cost_only_their_exercises(hostile):
 
 def test_raising_function_and_kernel_suicide(hostile):
     rows = _rows(hostile["run"])
-    points, reason = rows[("erin", "leaky_relu_backward")]
+    points, reason = rows[("erin", "two_layer_backward")]
     assert points == 0 and "ZeroDivisionError" in reason
-    assert rows[("erin", "bce_with_logits_grad")][0] == 2
-    assert rows[("erin", "adam_step")][0] == 3  # defined after the cell that killed the kernel
+    assert rows[("erin", "hinge_loss_grads")][0] == 2
+    assert rows[("erin", "wasserstein_1d")][0] == 3  # defined after the cell that killed the kernel
     erin = next(r for r in hostile["run"].students if r.student == "erin")
     assert any("killed its kernel" in i.message for i in erin.runs[0].issues)
     assert any("MemoryError" in i.message for i in erin.runs[0].issues)  # the 3 GB limit held
@@ -264,13 +274,13 @@ def test_endless_loops_are_stopped(hostile):
 
 def test_monkeypatching_checks_and_numpy_does_not_fake_a_pass(hostile):
     rows = _rows(hostile["run"])
-    points, reason = rows[("grace", "generator_step")]
+    points, reason = rows[("grace", "lsgan_g_step")]
     assert points == 0 and "wrong value" in reason
     assert rows[("grace", "gradient_penalty")] == (
         0,
         "not implemented (still raises NotImplementedError)",
     )
-    assert rows[("grace", "discriminator_step")][0] == 3 and rows[("grace", "train_step")][0] == 4
+    assert rows[("grace", "lsgan_d_step")][0] == 3 and rows[("grace", "train_lsgan")][0] == 4
     assert rows[("grace", "linear_to_torch")][0] == 2
 
 
@@ -278,7 +288,7 @@ def test_output_floods_are_cut(hostile):
     rows = _rows(hostile["run"])
     assert rows[("heidi", "generator_block")][0] == 3
     assert rows[("heidi", "init_weights")][0] == 2  # defined after the flooding cell
-    points, reason = rows[("heidi", "to_image")]
+    points, reason = rows[("heidi", "frechet_distance")]
     assert points == 0 and "printed more than" in reason
 
 
@@ -338,7 +348,7 @@ def test_report_is_written_atomically_and_checked(hostile, tmp_path):
 
 
 def test_reference_calls_are_spotted():
-    ex = get_exercise("optimal_discriminator")
+    ex = get_exercise("optimal_ls_discriminator")
     assert reference_call("return theory.optimal_discriminator(p, q)", ex)
     assert reference_call(
         "import gancourse\nreturn gancourse.theory.optimal_discriminator(a, b)", ex
@@ -391,16 +401,18 @@ def test_result_files_are_read_without_pickle(tmp_path):
 
 
 def test_hidden_tests_are_loaded_and_checked(tmp_path):
-    ex = get_exercise("optimal_discriminator")
+    ex = get_exercise("optimal_ls_discriminator")
     np.savez(
-        tmp_path / "optimal_discriminator-spiky.npz",
+        tmp_path / "optimal_ls_discriminator-spiky.npz",
         p_data=np.array([0.0, 1.0, 2.0]),
         p_g=np.array([1.0, 0.0, 2.0]),
+        a=np.float64(-1.0),
+        b=np.float64(1.0),
     )
-    np.savez(tmp_path / "optimal_discriminator-wrongkeys.npz", p=np.array([1.0]))
+    np.savez(tmp_path / "optimal_ls_discriminator-wrongkeys.npz", p=np.array([1.0]))
     np.savez(tmp_path / "nosuch-x.npz", a=np.array([1.0]))
     hidden, warnings = load_hidden(tmp_path, all_exercises())
-    assert [name for name, _ in hidden[ex.name]] == ["optimal_discriminator-spiky.npz"]
+    assert [name for name, _ in hidden[ex.name]] == ["optimal_ls_discriminator-spiky.npz"]
     assert (
         len(warnings) == 2
         and any("wrongkeys" in w for w in warnings)
@@ -416,9 +428,11 @@ def test_cli_grades_a_folder(tmp_path, capsys):
     hidden = tmp_path / "hidden"
     hidden.mkdir()
     np.savez(
-        hidden / "optimal_discriminator-edge.npz",
+        hidden / "optimal_ls_discriminator-edge.npz",
         p_data=np.array([0.0, 0.0, 3.0]),
         p_g=np.array([0.0, 1.0, 0.0]),
+        a=np.float64(0.0),
+        b=np.float64(2.0),
     )
     out, fb = tmp_path / "grades.csv", tmp_path / "fb"
     code = cli_main(
@@ -444,8 +458,8 @@ def test_cli_grades_a_folder(tmp_path, capsys):
     rows = list(csv.DictReader(open(out, newline="")))
     zoe = {r["exercise"].split()[1]: r for r in rows if r["student"] == "zoe"}
     assert (
-        zoe["optimal_discriminator"]["points"] == "2"
-        and zoe["optimal_discriminator"]["reason"] == "correct (5 tests)"
+        zoe["optimal_ls_discriminator"]["points"] == "2"
+        and zoe["optimal_ls_discriminator"]["reason"] == "correct (5 tests)"
     )
     assert zoe["slerp"]["reason"] == "not handed in"
     assert "zoe" in capsys.readouterr().out and (fb / "zoe.md").exists()

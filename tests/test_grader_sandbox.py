@@ -48,11 +48,11 @@ pytestmark = [
 MARK = f"gancourse-escape-{os.getpid()}"  # in the command line of every process otto leaves
 
 REX_01 = {
-    "01_optimal_discriminator": """
-def optimal_discriminator(p_data, p_g):
+    "01_optimal_ls_discriminator": """
+def optimal_ls_discriminator(p_data, p_g, a, b):
     import importlib
     theory = importlib.import_module("ganc" + "ourse.the" + "ory")
-    return getattr(theory, "optimal_" + "discriminator")(p_data, p_g)
+    return a + (b - a) * getattr(theory, "optimal_" + "discriminator")(p_data, p_g)
 """,
     "01_js_divergence": """
 def js_divergence(p, q, dx):
@@ -67,7 +67,7 @@ def value_function(d, p_data, p_g, dx):
 """,
     # every losses.py of the course this process can read, executed afresh
     "01_generator_loss_grads": """
-def generator_loss_grads(d_fake):
+def generator_loss_grads(mu, s, z, w, c):
     import glob, os, sys, torch, gancourse.losses
     places = sys.path + os.environ.get("PYTHONPATH", "").split(os.pathsep) + [
         os.readlink(f"/proc/{os.getppid()}/cwd")]
@@ -82,9 +82,10 @@ def generator_loss_grads(d_fake):
                 ns = {"__name__": "stolen"}
                 exec(compile(source, path, "exec"), ns)
                 loss = ns["g_loss_saturating"]
-    d = torch.tensor(d_fake, requires_grad=True)
-    (grad,) = torch.autograd.grad(loss(d) * d.numel(), d)
-    return grad.numpy(), torch.sigmoid(d).detach().numpy() - 1.0
+    p = torch.tensor([mu, s], dtype=torch.float64, requires_grad=True)
+    d_fake = w * (p[0] + p[1] * torch.from_numpy(z)) + c
+    (grad,) = torch.autograd.grad(loss(d_fake), p)
+    return grad.numpy(), grad.numpy()
 """,
 }
 
@@ -101,13 +102,13 @@ def init_weights(module):
     importlib.import_module("gancourse.models")
     return sys.modules["gancourse.models"].__dict__["init_dcgan_" + "weights"](module)
 """,
-    "05_to_image": """
-def to_image(x):
+    "05_frechet_distance": """
+def frechet_distance(feats_a, feats_b):
     import gc, importlib
-    importlib.import_module("gancourse.plotting")
+    importlib.import_module("gancourse.metrics.features")
     found = [f for f in gc.get_objects() if callable(f) and type(f).__name__ == "function"]
-    found = [f for f in found if f.__name__ == "to_" + "grid"]
-    return found[0](x[None], nrow=1, padding=0)
+    found = [f for f in found if f.__name__ == "frechet_" + "distance" and f.__module__ != __name__]
+    return found[0](feats_a, feats_b)
 """,
 }
 
@@ -271,17 +272,28 @@ def _csv_rows(course: Path) -> dict[tuple[str, str], tuple[float, str]]:
 
 
 REFERENCES = {
-    "optimal_discriminator": "gancourse.theory.optimal_discriminator",
+    "optimal_ls_discriminator": "gancourse.theory.optimal_discriminator",
     "js_divergence": "gancourse.theory.js_divergence",
     "value_function": "gancourse.theory.value_function",
     "generator_block": "gancourse.models.Generator",
     "init_weights": "gancourse.models.init_dcgan_weights",
-    "to_image": "gancourse.plotting.to_grid",
+    # a module and the package both export it: either stub answers the garbage-collector scan
+    "frechet_distance": (
+        "gancourse.metrics.features.frechet_distance",
+        "gancourse.metrics.frechet_distance",
+    ),
 }
 
 
-def _blocked(name: str) -> str:
+def _blocked(name: str | tuple[str, ...]) -> str | tuple[str, ...]:
+    if isinstance(name, tuple):
+        return tuple(_blocked(n) for n in name)
     return f"uses the course's own {name} (not available while grading): write it yourself"
+
+
+def _is_blocked(got: tuple[float, str], reference: str | tuple[str, ...]) -> bool:
+    reasons = _blocked(reference)
+    return got[0] == 0 and got[1] in (reasons if isinstance(reasons, tuple) else (reasons,))
 
 
 # ------------------------------------------------------------------------ in bubblewrap
@@ -298,7 +310,7 @@ def test_sandboxed_run_succeeds_and_honest_work_scores(sandboxed):
 def test_reference_is_not_there_to_call_in_the_sandbox(sandboxed):
     got = _csv_rows(sandboxed["course"])
     for exercise, reference in REFERENCES.items():
-        assert got[("rex", exercise)] == (0, _blocked(reference)), exercise
+        assert _is_blocked(got[("rex", exercise)], reference), exercise
     # the source read from disk: the only copy the kernel can read has no reference in it
     losses = "gancourse.losses.g_loss_saturating"
     assert got[("rex", "generator_loss_grads")] == (0, _blocked(losses))
@@ -328,7 +340,7 @@ def test_sandboxed_submissions_are_byte_identical(sandboxed):
 def test_without_bubblewrap_the_references_are_still_missing(unsandboxed):
     got = rows(unsandboxed["run"])
     for exercise, reference in REFERENCES.items():
-        assert got[("rex", exercise)] == (0, _blocked(reference)), exercise
+        assert _is_blocked(got[("rex", exercise)], reference), exercise
     assert unsandboxed["run"].sandbox == "none"
     assert any("WITHOUT the bubblewrap sandbox" in w for w in unsandboxed["run"].warnings)
 

@@ -1,22 +1,27 @@
 """Every lesson notebook is committed the way a reader should find it.
 
-Colab badge and setup cell generated from pyproject's one repository URL; outputs of a
+Colab and Binder badges and the setup cell generated from pyproject's one repository URL and
+pointing at the release tag of ``gancourse.__version__``; outputs of a
 full-mode run (tools/execute_notebooks.py stamps the mode); no errors; execution counts
-1, 2, 3, ... in order; images under a size budget; goals first, questions last.
+1, 2, 3, ... in order; images under a size budget; goals first, a cell that asserts the
+lesson's claims last, then questions with their answers; a full run within 10 minutes.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
+import gancourse
 from gancourse.colab import (
     BADGE_TAG,
     SETUP_TAG,
     badge_markdown,
+    course_ref,
     repository_url,
     setup_cell_source,
 )
@@ -26,6 +31,8 @@ LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 MAX_IMAGE_BYTES = 400_000
 MAX_NOTEBOOK_BYTES = 3_000_000
+MAX_FULL_SECONDS = 600
+CLAIMS_MARKER = "# Claims of this lesson"
 
 
 def _ids(paths):
@@ -41,7 +48,7 @@ def test_badge_and_setup_cell_come_from_the_one_url(path):
     nb = nbformat.read(path, as_version=4)
     url = repository_url(ROOT / "pyproject.toml")
     badge, setup = nb.cells[0], nb.cells[1]
-    assert BADGE_TAG in badge.metadata.get("tags", []), "first cell must be the Colab badge"
+    assert BADGE_TAG in badge.metadata.get("tags", []), "first cell must be the badges"
     assert badge.source == badge_markdown(url, path.relative_to(ROOT).as_posix()), (
         "stale badge: run `python tools/sync_notebooks.py`"
     )
@@ -85,6 +92,38 @@ def test_lesson_opens_with_goals_and_closes_with_questions(path):
     assert any("check your understanding" in m.lower() for m in markdown[-3:])
 
 
+@pytest.mark.parametrize("path", LESSONS, ids=_ids(LESSONS))
+def test_lesson_ends_by_checking_its_claims(path):
+    """The last code cell asserts the lesson's headline claims; the committed run passed it."""
+    nb = nbformat.read(path, as_version=4)
+    last = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()][-1]
+    assert last.source.startswith(CLAIMS_MARKER), f"the last code cell must start {CLAIMS_MARKER!r}"
+    assert "assert" in last.source
+    printed = "".join(o.get("text", "") for o in last.outputs if o.output_type == "stream")
+    assert printed and "FAILED" not in printed, printed
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=_ids(LESSONS))
+def test_lesson_runs_in_full_mode_within_10_minutes(path):
+    seconds = nbformat.read(path, as_version=4).metadata.get("gancourse", {}).get("wall_time_s")
+    assert seconds is not None and seconds <= MAX_FULL_SECONDS, (
+        f"{path.name}: {seconds} s in full mode (at most {MAX_FULL_SECONDS} s on 2 cores)"
+    )
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=_ids(LESSONS))
+def test_every_question_has_an_answer(path):
+    """Check-your-understanding questions, then their answers in a collapsed <details> block."""
+    nb = nbformat.read(path, as_version=4)
+    (cell,) = [c.source for c in nb.cells if "## Check your understanding" in c.source]
+    questions, _, rest = cell.partition("<details>")
+    answers, closed, _ = rest.partition("</details>")
+    assert closed, "answers go in a <details> block after the questions"
+    numbered = re.compile(r"^(\d+)\.\s", flags=re.M)
+    asked = numbered.findall(questions.split("## Check your understanding")[1])
+    assert asked and numbered.findall(answers) == asked
+
+
 def test_badge_follows_the_repository_url(tmp_path):
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(
@@ -92,10 +131,32 @@ def test_badge_follows_the_repository_url(tmp_path):
     )
     url = repository_url(pyproject)
     assert url == "https://github.com/me/my-fork"
-    assert "github/me/my-fork/blob/main/notebooks/01_x.ipynb" in badge_markdown(
-        url, "notebooks/01_x.ipynb"
+    badge = badge_markdown(url, "notebooks/01_x.ipynb", ref="v9.9")
+    assert "colab.research.google.com/github/me/my-fork/blob/v9.9/notebooks/01_x.ipynb" in badge
+    assert "mybinder.org/v2/gh/me/my-fork/v9.9?labpath=notebooks%2F01_x.ipynb" in badge
+    assert '"git+https://github.com/me/my-fork@v9.9"' in setup_cell_source(url, ref="v9.9")
+
+
+@pytest.mark.parametrize("path", LESSONS + SOLUTIONS, ids=_ids(LESSONS + SOLUTIONS))
+def test_colab_installs_the_version_the_badges_open(path):
+    """Colab opens the notebook at one git ref; the setup cell installs the package at that ref."""
+    nb = nbformat.read(path, as_version=4)
+    ref = course_ref()
+    assert ref == f"v{gancourse.__version__}"
+    colab = re.search(
+        r"colab\.research\.google\.com/github/[^/]+/[^/]+/blob/([^/]+)/", nb.cells[0].source
     )
-    assert "git+https://github.com/me/my-fork" in setup_cell_source(url)
+    binder = re.search(r"mybinder\.org/v2/gh/[^/]+/[^/]+/([^?]+)\?", nb.cells[0].source)
+    pip = re.search(r'"git\+https://[^"@]+@([^"]+)"', nb.cells[1].source)
+    assert colab and binder and pip, "badge cell or setup cell without a ref"
+    assert colab.group(1) == binder.group(1) == pip.group(1) == ref
+
+
+def test_the_version_lives_in_one_place():
+    text = (ROOT / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in text
+    assert 'version = { attr = "gancourse.__version__" }' in text
+    assert re.fullmatch(r"\d+\.\d+\.\d+", gancourse.__version__)
 
 
 def test_setup_cell_does_nothing_outside_colab():

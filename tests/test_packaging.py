@@ -44,6 +44,12 @@ def test_environment_yml_matches_pyproject(repo_root):
     )
 
 
+def test_environment_yml_uses_conda_forge_only(repo_root):
+    """The `pytorch` channel is retired, and mixing channels breaks solves (and Binder builds)."""
+    env = yaml.safe_load((repo_root / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge", "nodefaults"]
+
+
 def test_python_and_widget_ranges_fit_colab(repo_root):
     project = _pyproject(repo_root)["project"]
     assert project["requires-python"] == ">=3.10"

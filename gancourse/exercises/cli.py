@@ -29,12 +29,16 @@ def run(args: argparse.Namespace) -> int:
     from gancourse.exercises.notebooks import build, plan
 
     if args.action == "list":
-        for ex in all_exercises():
+        exercises = all_exercises()
+        width = max(len(ex.name) for ex in exercises)
+        for ex in exercises:
             inputs = ", ".join(ex.inputs) or "none"
             print(
-                f"{ex.key}  {ex.name:<22} {ex.points} pts  inputs: {inputs}  "
-                f"reference: {', '.join(ex.reference_api)}"
+                f"{ex.key}  {ex.name:<{width}}  {ex.points} pts  {ex.title}\n"
+                f"      inputs: {inputs}  reference: {', '.join(ex.reference_api)}"
             )
+        total = sum(ex.points for ex in exercises)
+        print(f"{len(exercises)} graded exercises, {total} points")
         return 0
     if args.action == "build":
         results, problems = build(args.root)

@@ -1,4 +1,5 @@
-"""Exercises of lesson 01 (the minimax game); references in :mod:`gancourse.theory`."""
+"""Exercises of lesson 01 (the minimax game); references in :mod:`gancourse.theory` and
+:mod:`gancourse.losses`."""
 
 from __future__ import annotations
 
@@ -55,18 +56,35 @@ def _d_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-OPTIMAL_DISCRIMINATOR = Exercise(
-    name="optimal_discriminator",
+def _ls_cases(rng: np.random.Generator) -> list[Case]:
+    """Grids with the labels of Mao et al. (a = -1, b = 1), the 0/1 labels, and random ones."""
+    labels = [(-1.0, 1.0), (0.0, 1.0)] + [
+        tuple(sorted(rng.uniform(-2, 2, size=2))) for _ in range(2)
+    ]
+    return [
+        {"p_data": c["p_data"], "p_g": c["p_g"], "a": np.float64(a), "b": np.float64(b)}
+        for c, (a, b) in zip(_grid_cases(rng), labels)
+    ]
+
+
+def _ls_reference(c: Case) -> dict:
+    """(b p_data + a p_g) / (p_data + p_g) = a + (b - a) D*, with D* the game's own optimum."""
+    a, b = float(c["a"]), float(c["b"])
+    return {"d": a + (b - a) * theory.optimal_discriminator(c["p_data"], c["p_g"])}
+
+
+OPTIMAL_LS_DISCRIMINATOR = Exercise(
+    name="optimal_ls_discriminator",
     lesson="01",
     number=1,
-    title="The optimal discriminator on a grid",
+    title="The optimal least-squares discriminator",
     points=2,
-    make_cases=lambda rng: [{k: c[k] for k in ("p_data", "p_g")} for c in _grid_cases(rng)],
-    call=lambda fn, c: {"d": fn(c["p_data"].copy(), c["p_g"].copy())},
-    reference=lambda c: {"d": theory.optimal_discriminator(c["p_data"], c["p_g"])},
+    make_cases=_ls_cases,
+    call=lambda fn, c: {"d": fn(c["p_data"].copy(), c["p_g"].copy(), float(c["a"]), float(c["b"]))},
+    reference=_ls_reference,
     outputs={"d": OutSpec(kind="array", rtol=1e-6, atol=1e-9, label="D*(x)")},
     reference_api=("gancourse.theory.optimal_discriminator",),
-    inputs=("p_data", "p_g"),
+    inputs=("p_data", "p_g", "a", "b"),
 )
 
 JS_DIVERGENCE = Exercise(
@@ -86,14 +104,35 @@ JS_DIVERGENCE = Exercise(
 )
 
 
-def _logit_cases(rng: np.random.Generator) -> list[Case]:
-    cases = [{"d_fake": rng.normal(scale=s, size=n)} for n, s in ((50, 1.0), (7, 5.0))]
-    cases.append({"d_fake": np.array([-60.0, -20.0, 0.0, 20.0, 60.0])})  # saturated: no overflow
+def _game_cases(rng: np.random.Generator) -> list[Case]:
+    """A Gaussian generator x = mu + s z against a logistic discriminator logit = w x + c."""
+    cases = []
+    # D sure the fakes are fake (D(G(z)) ~ 1e-3), undecided, fooled; then saturated logits
+    for n, mu, w, c in ((64, 0.0, 2.0, -7.0), (16, 1.0, 0.5, 0.0), (9, -1.0, -1.5, 3.0)):
+        cases.append(
+            {
+                "mu": np.float64(mu + rng.normal(scale=0.3)),
+                "s": np.float64(rng.uniform(0.5, 1.5)),
+                "z": rng.normal(size=n),
+                "w": np.float64(w),
+                "c": np.float64(c),
+            }
+        )
+    z = np.array([-1.0, 0.0, 1.0, 2.0])
+    cases.append(
+        {
+            "mu": np.float64(0.0),
+            "s": np.float64(1.0),
+            "z": z,
+            "w": np.float64(40.0),
+            "c": np.float64(-60.0),
+        }
+    )  # logits down to -100: no overflow
     return cases
 
 
 def _loss_grads_reference(c: Case) -> dict:
-    """Per-logit derivatives by autograd through the package's two generator losses."""
+    """d loss / d (mu, s) by autograd through the package's two generator losses."""
     import torch
 
     from gancourse import losses
@@ -103,35 +142,38 @@ def _loss_grads_reference(c: Case) -> dict:
         ("grad_saturating", losses.g_loss_saturating),
         ("grad_nonsaturating", losses.g_loss_nonsaturating),
     ):
-        d_fake = torch.tensor(c["d_fake"], dtype=torch.float64, requires_grad=True)
-        (grad,) = torch.autograd.grad(loss(d_fake) * d_fake.numel(), d_fake)  # undo the mean
-        out[key] = grad.numpy()
+        mu = torch.tensor(float(c["mu"]), dtype=torch.float64, requires_grad=True)
+        s = torch.tensor(float(c["s"]), dtype=torch.float64, requires_grad=True)
+        x_fake = mu + s * torch.from_numpy(c["z"])
+        d_fake = float(c["w"]) * x_fake + float(c["c"])  # the discriminator's logits
+        out[key] = torch.stack(torch.autograd.grad(loss(d_fake), [mu, s])).numpy()
     return out
 
 
 def _loss_grads_call(fn, c: Case) -> dict:
-    return unpack(fn(c["d_fake"].copy()), ("grad_saturating", "grad_nonsaturating"))
+    args = (float(c["mu"]), float(c["s"]), c["z"].copy(), float(c["w"]), float(c["c"]))
+    return unpack(fn(*args), ("grad_saturating", "grad_nonsaturating"))
 
 
 GENERATOR_LOSS_GRADS = Exercise(
     name="generator_loss_grads",
     lesson="01",
     number=3,
-    title="Why the saturating loss stalls: both generator gradients",
-    points=2,
-    make_cases=_logit_cases,
+    title="How hard each generator loss pushes the generator's parameters",
+    points=3,
+    make_cases=_game_cases,
     call=_loss_grads_call,
     reference=_loss_grads_reference,
     outputs={
         "grad_saturating": OutSpec(
-            kind="array", rtol=1e-6, atol=1e-12, label="d log(1 - D) / d logit"
+            kind="array", rtol=1e-6, atol=1e-12, label="d mean log(1 - D) / d (mu, s)"
         ),
         "grad_nonsaturating": OutSpec(
-            kind="array", rtol=1e-6, atol=1e-12, label="d (-log D) / d logit"
+            kind="array", rtol=1e-6, atol=1e-12, label="d mean(-log D) / d (mu, s)"
         ),
     },
     reference_api=("gancourse.losses.g_loss_saturating", "gancourse.losses.g_loss_nonsaturating"),
-    inputs=("d_fake",),
+    inputs=("mu", "s", "z", "w", "c"),
 )
 
 VALUE_FUNCTION = Exercise(
@@ -150,4 +192,4 @@ VALUE_FUNCTION = Exercise(
     inputs=("d", "p_data", "p_g", "dx"),
 )
 
-EXERCISES = (OPTIMAL_DISCRIMINATOR, JS_DIVERGENCE, GENERATOR_LOSS_GRADS, VALUE_FUNCTION)
+EXERCISES = (OPTIMAL_LS_DISCRIMINATOR, JS_DIVERGENCE, GENERATOR_LOSS_GRADS, VALUE_FUNCTION)

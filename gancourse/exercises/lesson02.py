@@ -1,4 +1,11 @@
-"""Exercises of lesson 02 (a GAN in NumPy); references in :mod:`gancourse.numpy_nn`."""
+"""Exercises of lesson 02 (a GAN in NumPy); references in :mod:`gancourse.numpy_nn`,
+:mod:`gancourse.losses` and :mod:`gancourse.metrics`.
+
+The lesson shows ``Linear``, ``LeakyReLU`` and ``Tanh``, the BCE loss and its gradient and the
+Adam step; the exercises ask for what it does not show: a whole two-layer network with a
+sigmoid backwards, the gradient of another loss (the hinge loss), and the 1D Wasserstein
+distance the lesson measures its GAN with.
+"""
 
 from __future__ import annotations
 
@@ -6,131 +13,141 @@ import numpy as np
 
 from gancourse import numpy_nn
 from gancourse.exercises.spec import Case, Exercise, OutSpec, unpack
+from gancourse.metrics.wasserstein1d import wasserstein_1d
+
+# --------------------------------------------------------------------------- 02.1
+
+_NET_GRADS = ("dx", "dW1", "db1", "dW2", "db2")
 
 
-def _leaky_cases(rng: np.random.Generator) -> list[Case]:
+def _net_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
-    for shape, slope in (((16, 8), 0.2), ((5, 3), 0.01), ((64, 1), 0.5)):
-        x = rng.normal(size=shape)
-        x.flat[:3] = (0.0, -0.0, 1e-9)  # the kink: x = 0 counts as "not > 0"
-        cases.append({"dout": rng.normal(size=shape), "x": x, "slope": np.float64(slope)})
-    return cases
-
-
-def _leaky_reference(c: Case) -> dict:
-    layer = numpy_nn.LeakyReLU(float(c["slope"]))
-    layer.forward(c["x"].copy())
-    return {"dx": layer.backward(c["dout"].copy())}
-
-
-LEAKY_RELU_BACKWARD = Exercise(
-    name="leaky_relu_backward",
-    lesson="02",
-    number=1,
-    title="LeakyReLU backward",
-    points=2,
-    make_cases=_leaky_cases,
-    call=lambda fn, c: {"dx": fn(c["dout"].copy(), c["x"].copy(), float(c["slope"]))},
-    reference=_leaky_reference,
-    outputs={"dx": OutSpec(kind="array", label="dL/dx")},
-    reference_api=("gancourse.numpy_nn.LeakyReLU",),
-    inputs=("dout", "x", "slope"),
-)
-
-
-def _bce_cases(rng: np.random.Generator) -> list[Case]:
-    cases = []
-    for shape in ((32, 1), (7,), (128, 1)):
-        logits = rng.normal(scale=3.0, size=shape)
-        target = rng.integers(0, 2, size=shape).astype(np.float64)
-        cases.append({"logits": logits, "target": target})
-    big = np.array([[-800.0], [-40.0], [0.0], [40.0], [800.0]])  # must not overflow
-    cases.append({"logits": big, "target": np.array([[1.0], [0.0], [1.0], [1.0], [0.0]])})
-    return cases
-
-
-BCE_WITH_LOGITS_GRAD = Exercise(
-    name="bce_with_logits_grad",
-    lesson="02",
-    number=2,
-    title="The gradient of BCE-with-logits",
-    points=2,
-    make_cases=_bce_cases,
-    call=lambda fn, c: {"grad": fn(c["logits"].copy(), c["target"].copy())},
-    reference=lambda c: {"grad": numpy_nn.bce_with_logits_grad(c["logits"], c["target"])},
-    outputs={"grad": OutSpec(kind="array", rtol=1e-6, atol=1e-10, label="dL/dlogits")},
-    reference_api=("gancourse.numpy_nn.bce_with_logits_grad",),
-    inputs=("logits", "target"),
-)
-
-
-def _adam_cases(rng: np.random.Generator) -> list[Case]:
-    cases = []
-    for shape, t, lr, betas in (
-        ((4, 3), 1, 1e-3, (0.9, 0.999)),
-        ((10,), 7, 2e-4, (0.5, 0.999)),
-        ((2, 5), 100, 1e-2, (0.0, 0.9)),
-    ):
+    for n, d_in, d_h, d_out in ((5, 3, 4, 2), (16, 1, 8, 1), (1, 2, 3, 4)):
         cases.append(
             {
-                "param": rng.normal(size=shape),
-                "grad": rng.normal(size=shape),
-                "m": rng.normal(scale=0.1, size=shape) if t > 1 else np.zeros(shape),
-                "v": rng.uniform(0, 0.1, size=shape) if t > 1 else np.zeros(shape),
-                "t": np.int64(t),
-                "lr": np.float64(lr),
-                "beta1": np.float64(betas[0]),
-                "beta2": np.float64(betas[1]),
-                "eps": np.float64(1e-8),
+                "x": rng.normal(size=(n, d_in)),
+                "W1": rng.normal(size=(d_in, d_h)),
+                "b1": rng.normal(size=d_h),
+                "W2": rng.normal(size=(d_h, d_out)),
+                "b2": rng.normal(size=d_out),
+                "dout": rng.normal(size=(n, d_out)),
             }
         )
     return cases
 
 
-def _adam_args(c: Case) -> tuple:
-    return (
-        c["param"].copy(),
-        c["grad"].copy(),
-        c["m"].copy(),
-        c["v"].copy(),
-        int(c["t"]),
-        float(c["lr"]),
-        float(c["beta1"]),
-        float(c["beta2"]),
-        float(c["eps"]),
-    )
+def _net_reference(c: Case) -> dict:
+    """The package's MLP [d_in, d_h, d_out] with a sigmoid between, holding the case's weights."""
+    (d_in, d_h), d_out = c["W1"].shape, c["W2"].shape[1]
+    mlp = numpy_nn.MLP([d_in, d_h, d_out], activation="sigmoid", dtype=np.float64)
+    for param, value in zip(mlp.parameters(), (c["W1"], c["b1"], c["W2"], c["b2"])):
+        param[...] = value
+    mlp.forward(c["x"].copy())
+    dx = mlp.backward(c["dout"].copy())
+    return dict(zip(_NET_GRADS, [dx, *(g.copy() for g in mlp.gradients())]))
 
 
-def _adam_call(fn, c: Case) -> dict:
-    args = _adam_args(c)
-    result = fn(*args)
-    if result is None:  # updated in place, like the package's adam_step
-        return {"param": args[0], "m": args[2], "v": args[3]}
-    return unpack(result, ("param", "m", "v"), "(param, m, v) or None (in place)")
+def _net_call(fn, c: Case) -> dict:
+    args = [c[k].copy() for k in ("x", "W1", "b1", "W2", "b2", "dout")]
+    return unpack(fn(*args), _NET_GRADS)
 
 
-def _adam_reference(c: Case) -> dict:
-    args = _adam_args(c)
-    numpy_nn.adam_step(*args)  # in place
-    return {"param": args[0], "m": args[2], "v": args[3]}
-
-
-ADAM_STEP = Exercise(
-    name="adam_step",
+TWO_LAYER_BACKWARD = Exercise(
+    name="two_layer_backward",
     lesson="02",
-    number=3,
-    title="One Adam step",
+    number=1,
+    title="Backpropagation through a two-layer network",
     points=3,
-    make_cases=_adam_cases,
-    call=_adam_call,
-    reference=_adam_reference,
+    make_cases=_net_cases,
+    call=_net_call,
+    reference=_net_reference,
     outputs={
-        "param": OutSpec(kind="array", rtol=1e-6, atol=1e-10, label="new param"),
-        "m": OutSpec(kind="array", rtol=1e-6, atol=1e-10, label="new m"),
-        "v": OutSpec(kind="array", rtol=1e-6, atol=1e-12, label="new v"),
+        k: OutSpec(kind="array", rtol=1e-6, atol=1e-10, label=f"dL/d{k[1:]}") for k in _NET_GRADS
     },
-    reference_api=("gancourse.numpy_nn.adam_step", "gancourse.numpy_nn.Adam"),
-    inputs=("param", "grad", "m", "v", "t", "lr", "beta1", "beta2", "eps"),
+    reference_api=("gancourse.numpy_nn.MLP",),
+    inputs=("x", "W1", "b1", "W2", "b2", "dout"),
 )
 
-EXERCISES = (LEAKY_RELU_BACKWARD, BCE_WITH_LOGITS_GRAD, ADAM_STEP)
+# --------------------------------------------------------------------------- 02.2
+
+
+def _hinge_cases(rng: np.random.Generator) -> list[Case]:
+    cases = [
+        {"d_real": rng.normal(scale=2.0, size=n_r), "d_fake": rng.normal(scale=2.0, size=n_f)}
+        for n_r, n_f in ((32, 32), (7, 12))
+    ]
+    # the kinks: exactly at the margins the hinge is flat (relu'(0) = 0, as in torch)
+    cases.append(
+        {
+            "d_real": np.array([[-3.0], [0.5], [1.0], [1.5]]),
+            "d_fake": np.array([[-1.5], [-1.0], [-0.5], [2.0]]),
+        }
+    )
+    return cases
+
+
+def _hinge_reference(c: Case) -> dict:
+    """dL/d(logits) by autograd through the package's hinge discriminator loss."""
+    import torch
+
+    from gancourse.losses import d_loss_hinge
+
+    d_real = torch.tensor(c["d_real"], dtype=torch.float64, requires_grad=True)
+    d_fake = torch.tensor(c["d_fake"], dtype=torch.float64, requires_grad=True)
+    grad_real, grad_fake = torch.autograd.grad(d_loss_hinge(d_real, d_fake), [d_real, d_fake])
+    return {"grad_real": grad_real.numpy(), "grad_fake": grad_fake.numpy()}
+
+
+HINGE_LOSS_GRADS = Exercise(
+    name="hinge_loss_grads",
+    lesson="02",
+    number=2,
+    title="The gradient of the hinge loss",
+    points=2,
+    make_cases=_hinge_cases,
+    call=lambda fn, c: unpack(
+        fn(c["d_real"].copy(), c["d_fake"].copy()), ("grad_real", "grad_fake")
+    ),
+    reference=_hinge_reference,
+    outputs={
+        "grad_real": OutSpec(kind="array", rtol=1e-9, atol=1e-12, label="dL/dd_real"),
+        "grad_fake": OutSpec(kind="array", rtol=1e-9, atol=1e-12, label="dL/dd_fake"),
+    },
+    reference_api=("gancourse.losses.d_loss_hinge",),
+    inputs=("d_real", "d_fake"),
+)
+
+# --------------------------------------------------------------------------- 02.3
+
+
+def _w1_cases(rng: np.random.Generator) -> list[Case]:
+    cases = [
+        {"a": rng.normal(size=200), "b": rng.normal(loc=0.5, scale=2.0, size=200)},  # equal sizes
+        {"a": rng.normal(size=37), "b": rng.uniform(-1, 3, size=50)},  # different sizes
+        {"a": rng.normal(size=(10, 3)), "b": rng.normal(size=7)},  # any shapes: flattened
+    ]
+    a = rng.integers(0, 4, size=12).astype(np.float64)  # ties inside and across the sets
+    cases.append({"a": a, "b": np.concatenate([a[:5], [2.0, 2.0, 7.0]])})
+    shift = rng.normal(size=25)
+    cases.append({"a": shift, "b": shift + 1.5})  # a pure shift: W1 is the shift
+    return cases
+
+
+WASSERSTEIN_1D = Exercise(
+    name="wasserstein_1d",
+    lesson="02",
+    number=3,
+    title="The 1D Wasserstein distance between two samples",
+    points=3,
+    make_cases=_w1_cases,
+    call=lambda fn, c: {"w1": fn(c["a"].copy(), c["b"].copy())},
+    reference=lambda c: {"w1": wasserstein_1d(c["a"], c["b"])},
+    outputs={"w1": OutSpec(kind="number", rtol=1e-9, atol=1e-12, label="W1(a, b)")},
+    reference_api=(
+        "gancourse.metrics.wasserstein1d.wasserstein_1d",
+        "gancourse.metrics.wasserstein_1d",
+    ),
+    inputs=("a", "b"),
+)
+
+EXERCISES = (TWO_LAYER_BACKWARD, HINGE_LOSS_GRADS, WASSERSTEIN_1D)

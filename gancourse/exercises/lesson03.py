@@ -1,16 +1,20 @@
 """Exercises of lesson 03 (2D GANs and mode collapse); references in
-:mod:`gancourse.toy2d` and :mod:`gancourse.metrics.modes`."""
+:mod:`gancourse.toy2d.models` and :mod:`gancourse.metrics.modes`.
+
+The lesson shows packing (``MLPDiscriminator.forward``) and describes the papers' protocol in
+words and formulas; it does not show ``minibatch_std_feature`` nor ``mode_coverage``, which
+these exercises ask for.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
 from gancourse.data import toy2d
 from gancourse.exercises.spec import Case, Exercise, OutSpec, unpack
 from gancourse.metrics.modes import mode_coverage
-from gancourse.toy2d import MLPDiscriminator
+from gancourse.toy2d.models import minibatch_std_feature
 
 
 def _mbstd_cases(rng: np.random.Generator) -> list[Case]:
@@ -18,20 +22,6 @@ def _mbstd_cases(rng: np.random.Generator) -> list[Case]:
         {"h": rng.normal(scale=s, size=(n, f))}
         for n, f, s in ((8, 4, 1.0), (32, 16, 3.0), (5, 2, 0.1))
     ]
-
-
-def _mbstd_reference(c: Case) -> dict:
-    """The feature exactly as :class:`gancourse.toy2d.MLPDiscriminator` computes it: its body
-    replaced by the identity (width = F = 2 * pack), the input of its head captured."""
-    h = torch.tensor(c["h"], dtype=torch.float32)
-    n, f = h.shape
-    disc = MLPDiscriminator(width=f, depth=1, pack=f // 2, minibatch_std=True)
-    disc.body = nn.Identity()
-    seen: dict = {}
-    disc.head.register_forward_hook(lambda module, inputs, output: seen.setdefault("x", inputs[0]))
-    with torch.no_grad():
-        disc(h.reshape(-1, 2))  # (N * F / 2, 2) -> packed back into (N, F)
-    return {"out": seen["x"]}
 
 
 MINIBATCH_STD = Exercise(
@@ -42,11 +32,11 @@ MINIBATCH_STD = Exercise(
     points=2,
     make_cases=_mbstd_cases,
     call=lambda fn, c: {"out": fn(torch.tensor(c["h"], dtype=torch.float32))},
-    reference=_mbstd_reference,
+    reference=lambda c: {"out": minibatch_std_feature(torch.tensor(c["h"], dtype=torch.float32))},
     outputs={
         "out": OutSpec(kind="tensor", rtol=1e-5, atol=1e-6, label="features with the std column")
     },
-    reference_api=("gancourse.toy2d.MLPDiscriminator",),
+    reference_api=("gancourse.toy2d.models.minibatch_std_feature",),
     inputs=("h",),
 )
 
@@ -99,7 +89,7 @@ MODES_AND_QUALITY = Exercise(
 REVERSE_KL = Exercise(
     name="reverse_kl",
     lesson="03",
-    number=4,  # 03.3 in the lesson is an open-ended training run
+    number=3,
     title="Reverse KL of the mode histogram",
     points=2,
     make_cases=_coverage_cases,

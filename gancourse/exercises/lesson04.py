@@ -1,5 +1,14 @@
 """Exercises of lesson 04 (from NumPy to PyTorch); references in :mod:`gancourse.numpy_nn`,
-:mod:`gancourse.losses` and :mod:`gancourse.train`."""
+:mod:`gancourse.losses` and :mod:`gancourse.train`.
+
+The lesson writes the discriminator and generator steps of the original (BCE) game and trains
+with them; the exercises ask for the least-squares game (Mao et al. 2017) instead, with several
+discriminator steps per generator step in the training run. The course's training core
+(``gancourse.train.d_step`` / ``g_step``, shown in lessons 03 and 05) computes the references
+and may be used in answers; ``reference_api`` names what would answer an exercise outright: the
+package's least-squares losses (blocked while grading, so ``get_loss("lsgan")`` and
+``LOSSES["lsgan"]``, which hand the same functions out, do not answer it either).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +18,8 @@ from torch import nn
 
 from gancourse import losses, numpy_nn, train
 from gancourse.exercises.spec import Case, Exercise, OutSpec, Unusable, unpack
+from gancourse.exercises.tensors import as_float32, flat_params
 from gancourse.seeding import seeded
-
-
-def _t(a: np.ndarray) -> torch.Tensor:
-    return torch.tensor(np.asarray(a), dtype=torch.float32)
 
 
 def _linear_cases(rng: np.random.Generator) -> list[Case]:
@@ -82,7 +88,7 @@ def _gp_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _gp_run(c: Case, fn=None) -> dict:
-    x_real, x_fake = _t(c["x_real"]), _t(c["x_fake"])
+    x_real, x_fake = as_float32(c["x_real"]), as_float32(c["x_fake"])
     critic = _critic(int(np.prod(x_real.shape[1:])), int(c["seed"]))
     gen = torch.Generator().manual_seed(int(c["seed"]) + 1)
     if fn is None:  # the package draws eps itself with torch.rand (N, 1, ..., 1)
@@ -143,39 +149,41 @@ def _step_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _params(m: nn.Module) -> torch.Tensor:
-    return torch.cat([p.detach().flatten() for p in m.parameters()])
-
-
 def _step_setup(c: Case):
-    x_real, z = _t(c["x_real"]), _t(c["z"])
+    x_real, z = as_float32(c["x_real"]), as_float32(c["z"])
     g, d = _toy_nets(int(c["seed"]), z.shape[1], x_real.shape[1])
     opt_g = torch.optim.Adam(g.parameters(), lr=1e-2, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=1e-2, betas=(0.5, 0.999))
     return x_real, z, g, d, opt_g, opt_d
 
 
-NONSATURATING = losses.get_loss("nonsaturating")
+LSGAN = losses.get_loss("lsgan")
 
 
-def _d_step_run(c: Case, fn=None) -> dict:
+def _lsgan_d_run(c: Case, fn=None) -> dict:
     x_real, z, g, d, opt_g, opt_d = _step_setup(c)
-    if fn is None:  # the course's D step on x_fake = G(z)
-        loss_d = train.d_step(d, NONSATURATING, opt_d, x_real, g(z))[0]
+    if fn is None:  # the course's D step with the least-squares loss, on x_fake = G(z)
+        loss_d = train.d_step(d, LSGAN, opt_d, x_real, g(z))[0]
     else:
         loss_d = fn(g, d, opt_d, x_real, z)
-    return {"loss_d": loss_d, "d_params": _params(d), "g_params": _params(g)}
+    g_grads = sum(float(p.grad.abs().sum()) for p in g.parameters() if p.grad is not None)
+    return {
+        "loss_d": loss_d,
+        "d_params": flat_params(d),
+        "g_params": flat_params(g),
+        "g_grads": g_grads,
+    }
 
 
-DISCRIMINATOR_STEP = Exercise(
-    name="discriminator_step",
+LSGAN_D_STEP = Exercise(
+    name="lsgan_d_step",
     lesson="04",
     number=2,
-    title="The discriminator step with autograd",
+    title="The least-squares discriminator step",
     points=3,
     make_cases=_step_cases,
-    call=lambda fn, c: _d_step_run(c, fn),
-    reference=lambda c: _d_step_run(c),
+    call=lambda fn, c: _lsgan_d_run(c, fn),
+    reference=lambda c: _lsgan_d_run(c),
     outputs={
         "loss_d": OutSpec(kind="number", rtol=1e-4, atol=1e-6, label="loss_d"),
         "d_params": OutSpec(
@@ -184,30 +192,36 @@ DISCRIMINATOR_STEP = Exercise(
         "g_params": OutSpec(
             kind="tensor", rtol=1e-4, atol=1e-5, label="G's parameters (unchanged)"
         ),
+        "g_grads": OutSpec(
+            kind="number",
+            rtol=0.0,
+            atol=0.0,
+            label="sum of |G's gradients| (D's step gives G none)",
+        ),
     },
-    reference_api=("gancourse.train.d_step", "gancourse.losses.d_loss_bce"),
+    reference_api=("gancourse.losses.d_loss_lsgan",),
     inputs=("x_real", "z", "seed"),
 )
 
 
-def _g_step_run(c: Case, fn=None) -> dict:
+def _lsgan_g_run(c: Case, fn=None) -> dict:
     x_real, z, g, d, opt_g, _ = _step_setup(c)
-    if fn is None:  # the course's G step on x_fake = G(z)
-        loss_g = train.g_step(d, NONSATURATING, opt_g, g(z))
+    if fn is None:  # the course's G step with the least-squares loss, on x_fake = G(z)
+        loss_g = train.g_step(d, LSGAN, opt_g, g(z))
     else:
         loss_g = fn(g, d, opt_g, z)
-    return {"loss_g": loss_g, "g_params": _params(g), "d_params": _params(d)}
+    return {"loss_g": loss_g, "g_params": flat_params(g), "d_params": flat_params(d)}
 
 
-GENERATOR_STEP = Exercise(
-    name="generator_step",
+LSGAN_G_STEP = Exercise(
+    name="lsgan_g_step",
     lesson="04",
     number=3,
-    title="The generator step (non-saturating loss)",
+    title="The least-squares generator step",
     points=3,
     make_cases=_step_cases,
-    call=lambda fn, c: _g_step_run(c, fn),
-    reference=lambda c: _g_step_run(c),
+    call=lambda fn, c: _lsgan_g_run(c, fn),
+    reference=lambda c: _lsgan_g_run(c),
     outputs={
         "loss_g": OutSpec(kind="number", rtol=1e-4, atol=1e-6, label="loss_g"),
         "g_params": OutSpec(
@@ -217,44 +231,65 @@ GENERATOR_STEP = Exercise(
             kind="tensor", rtol=1e-4, atol=1e-5, label="D's parameters (unchanged)"
         ),
     },
-    reference_api=("gancourse.train.g_step", "gancourse.losses.g_loss_nonsaturating"),
+    reference_api=("gancourse.losses.g_loss_lsgan",),
     inputs=("x_real", "z", "seed"),
 )
 
 
-def _step_run(c: Case, fn=None) -> dict:
-    x_real, z, g, d, opt_g, opt_d = _step_setup(c)
-    if fn is None:  # D step, then G step on the same x_fake = G(z)
-        x_fake = g(z)
-        loss_d = train.d_step(d, NONSATURATING, opt_d, x_real, x_fake)[0]
-        loss_g = train.g_step(d, NONSATURATING, opt_g, x_fake)
+def _run_cases(rng: np.random.Generator) -> list[Case]:
+    """Rounds of d_steps D updates then one G update: x_real (T, K, N, d), z (T, K + 1, N, z)."""
+    cases = []
+    for rounds, d_steps, n, z_dim, x_dim in ((3, 2, 16, 2, 2), (2, 1, 8, 4, 3), (2, 3, 12, 2, 1)):
+        cases.append(
+            {
+                "x_real": rng.normal(size=(rounds, d_steps, n, x_dim)),
+                "z": rng.normal(size=(rounds, d_steps + 1, n, z_dim)),
+                "seed": np.int64(rng.integers(0, 2**31)),
+            }
+        )
+    return cases
+
+
+def _lsgan_run(c: Case, fn=None) -> dict:
+    x_real, z = as_float32(c["x_real"]), as_float32(c["z"])
+    g, d = _toy_nets(int(c["seed"]), z.shape[-1], x_real.shape[-1])
+    opt_g = torch.optim.Adam(g.parameters(), lr=1e-2, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=1e-2, betas=(0.5, 0.999))
+    if fn is None:  # the course's core: each round d_steps D steps, then one G step
+        rounds, d_steps = x_real.shape[:2]
+        loss_d, loss_g = torch.zeros(rounds, d_steps), torch.zeros(rounds)
+        for t in range(rounds):
+            for k in range(d_steps):
+                loss_d[t, k] = train.d_step(d, LSGAN, opt_d, x_real[t, k], g(z[t, k]))[0]
+            loss_g[t] = train.g_step(d, LSGAN, opt_g, g(z[t, d_steps]))
     else:
         out = unpack(fn(g, d, opt_g, opt_d, x_real, z), ("loss_d", "loss_g"))
         loss_d, loss_g = out["loss_d"], out["loss_g"]
-    return {"loss_d": loss_d, "loss_g": loss_g, "g_params": _params(g), "d_params": _params(d)}
+    return {
+        "loss_d": loss_d,
+        "loss_g": loss_g,
+        "g_params": flat_params(g),
+        "d_params": flat_params(d),
+    }
 
 
-TRAIN_STEP = Exercise(
-    name="train_step",
+TRAIN_LSGAN = Exercise(
+    name="train_lsgan",
     lesson="04",
     number=5,
-    title="One alternating training step (D, then G)",
+    title="A least-squares GAN training run with several D steps per G step",
     points=4,
-    make_cases=_step_cases,
-    call=lambda fn, c: _step_run(c, fn),
-    reference=lambda c: _step_run(c),
+    make_cases=_run_cases,
+    call=lambda fn, c: _lsgan_run(c, fn),
+    reference=lambda c: _lsgan_run(c),
     outputs={
-        "loss_d": OutSpec(kind="number", rtol=1e-4, atol=1e-6, label="loss_d"),
-        "loss_g": OutSpec(kind="number", rtol=1e-4, atol=1e-6, label="loss_g"),
-        "d_params": OutSpec(
-            kind="tensor", rtol=1e-4, atol=1e-5, label="D's parameters after the step"
-        ),
-        "g_params": OutSpec(
-            kind="tensor", rtol=1e-4, atol=1e-5, label="G's parameters after the step"
-        ),
+        "loss_d": OutSpec(kind="array", rtol=1e-4, atol=1e-6, label="D losses (rounds, d_steps)"),
+        "loss_g": OutSpec(kind="array", rtol=1e-4, atol=1e-6, label="G losses (rounds,)"),
+        "d_params": OutSpec(kind="tensor", rtol=1e-4, atol=1e-5, label="D's parameters at the end"),
+        "g_params": OutSpec(kind="tensor", rtol=1e-4, atol=1e-5, label="G's parameters at the end"),
     },
-    reference_api=("gancourse.train.d_step", "gancourse.train.g_step"),
+    reference_api=("gancourse.losses.d_loss_lsgan", "gancourse.losses.g_loss_lsgan"),
     inputs=("x_real", "z", "seed"),
 )
 
-EXERCISES = (LINEAR_TO_TORCH, DISCRIMINATOR_STEP, GENERATOR_STEP, GRADIENT_PENALTY, TRAIN_STEP)
+EXERCISES = (LINEAR_TO_TORCH, LSGAN_D_STEP, LSGAN_G_STEP, GRADIENT_PENALTY, TRAIN_LSGAN)

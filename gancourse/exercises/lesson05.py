@@ -1,14 +1,26 @@
-"""Exercises of lesson 05 (DCGAN); references in :mod:`gancourse.models` and
-:mod:`gancourse.plotting`."""
+"""Exercises of lesson 05 (DCGAN); references in :mod:`gancourse.models`,
+:mod:`gancourse.metrics.features` and :mod:`gancourse.train`.
+
+The lesson trains the nearest-neighbour generator and shows the training core (``d_step``,
+``g_step``); the exercises ask for the paper's transposed-convolution block, the paper's
+initialisation, the Fréchet distance the lesson only states as a formula, and a training run
+that adds what the lesson's loop does not have: a moving average of G's weights. The core
+may be used in answers; ``reference_api`` names what would answer an exercise outright.
+"""
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import torch
 from torch import nn
 
-from gancourse import models, plotting
-from gancourse.exercises.spec import Case, Exercise, OutSpec
+from gancourse import models, train
+from gancourse.exercises.spec import Case, Exercise, OutSpec, unpack
+from gancourse.exercises.tensors import as_float32, flat_params
+from gancourse.losses import get_loss
+from gancourse.metrics.features import frechet_distance
 from gancourse.seeding import seeded
 
 
@@ -147,33 +159,128 @@ INIT_WEIGHTS = Exercise(
 )
 
 
-def _image_cases(rng: np.random.Generator) -> list[Case]:
-    cases = [
-        {"x": rng.uniform(-1.2, 1.2, size=(c, h, w))}
-        for c, h, w in ((3, 8, 8), (1, 5, 7), (3, 16, 4))
-    ]
+def _fd_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for n_a, n_b, dim, shift in ((300, 200, 6, 0.5), (40, 60, 3, 2.0), (10, 12, 16, 0.1)):
+        mix = rng.normal(size=(dim, dim)) / np.sqrt(dim)  # correlated features
+        a = rng.normal(size=(n_a, dim)) @ mix
+        b = rng.normal(size=(n_b, dim)) @ (mix + 0.3 * rng.normal(size=(dim, dim))) + shift
+        cases.append({"feats_a": a, "feats_b": b})  # the last one has fewer images than features
+    same = rng.normal(size=(50, 4))
+    cases.append({"feats_a": same, "feats_b": same.copy()})  # identical sets: FD = 0
     return cases
 
 
-def _image_run(c: Case, fn=None) -> dict:
-    x = torch.tensor(c["x"], dtype=torch.float32)
-    if fn is None:
-        return {"img": plotting.to_grid(x[None], nrow=1, padding=0)}
-    return {"img": fn(x.clone())}
-
-
-TO_IMAGE = Exercise(
-    name="to_image",
+FRECHET_DISTANCE = Exercise(
+    name="frechet_distance",
     lesson="05",
     number=3,
-    title="From a generator's output to a picture",
-    points=2,
-    make_cases=_image_cases,
-    call=lambda fn, c: _image_run(c, fn),
-    reference=lambda c: _image_run(c),
-    outputs={"img": OutSpec(kind="array", rtol=1e-5, atol=1e-6, label="image (H, W, 3) in [0, 1]")},
-    reference_api=("gancourse.plotting.to_grid",),
-    inputs=("x",),
+    title="The Fréchet distance, with a matrix square root by eigendecomposition",
+    points=3,
+    make_cases=_fd_cases,
+    call=lambda fn, c: {"fd": fn(c["feats_a"].copy(), c["feats_b"].copy())},
+    reference=lambda c: {"fd": frechet_distance(c["feats_a"], c["feats_b"])},
+    outputs={"fd": OutSpec(kind="number", rtol=1e-5, atol=1e-6, label="Fréchet distance")},
+    reference_api=(
+        "gancourse.metrics.features.frechet_distance",
+        "gancourse.metrics.frechet_distance",
+    ),
+    inputs=("feats_a", "feats_b"),
 )
 
-EXERCISES = (GENERATOR_BLOCK, INIT_WEIGHTS, TO_IMAGE)
+
+def _ema_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for steps, n, channels, decay in ((3, 8, 3, 0.9), (2, 6, 1, 0.5)):
+        cases.append(
+            {
+                "x_real": rng.uniform(-1, 1, size=(steps, n, channels, 8, 8)),
+                "z": rng.normal(size=(steps, n, 8)),
+                "decay": np.float64(decay),
+                "seed": np.int64(rng.integers(0, 2**31)),
+            }
+        )
+    return cases
+
+
+_NONSATURATING = get_loss("nonsaturating")
+
+
+def _small_generator(z_dim: int, channels: int) -> nn.Module:
+    """z (N, z_dim) -> images (N, channels, 8, 8): a DCGAN generator of two blocks."""
+    return nn.Sequential(
+        nn.Unflatten(1, (z_dim, 1, 1)),
+        nn.ConvTranspose2d(z_dim, 8, 4, 1, 0, bias=False),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.ConvTranspose2d(8, channels, 4, 2, 1),
+        nn.Tanh(),
+    )
+
+
+def _small_discriminator(channels: int) -> nn.Module:
+    """images (N, channels, 8, 8) -> logits (N,): a DCGAN discriminator of three convolutions."""
+    return nn.Sequential(
+        nn.Conv2d(channels, 4, 4, 2, 1),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(4, 8, 4, 2, 1, bias=False),
+        nn.BatchNorm2d(8),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(8, 1, 2, 1, 0),
+        nn.Flatten(0),
+    )
+
+
+def _ema_run(c: Case, fn=None) -> dict:
+    x_real, z = as_float32(c["x_real"]), as_float32(c["z"])
+    channels, decay = x_real.shape[2], float(c["decay"])
+    with seeded(int(c["seed"])):  # small DCGAN players for 8x8 images
+        # built from torch.nn: models.Generator answers 05.1, its init 05.2
+        g, d = _small_generator(z.shape[-1], channels), _small_discriminator(channels)
+    g_ema = copy.deepcopy(g).requires_grad_(False)
+    opt_g = torch.optim.Adam(g.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    if fn is None:  # the training core, then the average of G's weights after each step
+        loss_d, loss_g = torch.zeros(len(z)), torch.zeros(len(z))
+        for t in range(len(z)):
+            x_fake = g(z[t])
+            loss_d[t] = train.d_step(d, _NONSATURATING, opt_d, x_real[t], x_fake)[0]
+            loss_g[t] = train.g_step(d, _NONSATURATING, opt_g, x_fake)
+            train.ema_update(g_ema, g, decay)
+    else:
+        out = unpack(fn(g, d, g_ema, opt_g, opt_d, x_real, z, decay), ("loss_d", "loss_g"))
+        loss_d, loss_g = out["loss_d"], out["loss_g"]
+    return {
+        "loss_d": loss_d,
+        "loss_g": loss_g,
+        "g_params": flat_params(g),
+        "ema_params": flat_params(g_ema),
+        "ema_buffers": torch.cat([b.detach().float().flatten() for b in g_ema.buffers()]),
+        "d_params": flat_params(d),
+    }
+
+
+TRAIN_WITH_EMA = Exercise(
+    name="train_with_ema",
+    lesson="05",
+    number=4,
+    title="DCGAN training steps with a moving average of the generator",
+    points=4,
+    make_cases=_ema_cases,
+    call=lambda fn, c: _ema_run(c, fn),
+    reference=lambda c: _ema_run(c),
+    outputs={
+        "loss_d": OutSpec(kind="array", rtol=1e-4, atol=1e-5, label="D losses per step"),
+        "loss_g": OutSpec(kind="array", rtol=1e-4, atol=1e-5, label="G losses per step"),
+        "g_params": OutSpec(kind="tensor", rtol=1e-4, atol=1e-5, label="G's parameters"),
+        "ema_params": OutSpec(kind="tensor", rtol=1e-4, atol=1e-5, label="G_ema's parameters"),
+        "ema_buffers": OutSpec(
+            kind="tensor", rtol=1e-4, atol=1e-5, label="G_ema's buffers (batch-norm statistics)"
+        ),
+        "d_params": OutSpec(kind="tensor", rtol=1e-4, atol=1e-5, label="D's parameters"),
+    },
+    reference_api=("gancourse.train.ema_update", "gancourse.train.steps.ema_update"),
+    inputs=("x_real", "z", "decay", "seed"),
+)
+
+EXERCISES = (GENERATOR_BLOCK, INIT_WEIGHTS, FRECHET_DISTANCE, TRAIN_WITH_EMA)

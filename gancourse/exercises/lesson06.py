@@ -1,4 +1,9 @@
-"""Exercises of lesson 06 (exploring the latent space); references in :mod:`gancourse.latent`."""
+"""Exercises of lesson 06 (exploring the latent space); references in :mod:`gancourse.latent`.
+
+The lesson states slerp as a formula (it does not show ``latent.slerp``), and shows
+``find_directions``, which calls ``pca`` without showing it: the exercises ask for slerp, a
+slerp path, and the principal components themselves.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import numpy as np
 import torch
 
 from gancourse import latent
-from gancourse.exercises.spec import Case, Exercise, OutSpec
+from gancourse.exercises.spec import Case, Exercise, OutSpec, unpack
 
 
 def _pair_cases(rng: np.random.Generator) -> list[Case]:
@@ -59,7 +64,7 @@ def _path_run(c: Case, fn=None) -> dict:
 INTERPOLATION_PATH = Exercise(
     name="interpolation_path",
     lesson="06",
-    number=4,  # 06.2 and 06.3 in the lesson are open-ended explorations
+    number=2,
     title="A slerp path of evenly spaced steps",
     points=2,
     make_cases=_path_cases,
@@ -70,4 +75,38 @@ INTERPOLATION_PATH = Exercise(
     inputs=("z0", "z1", "steps"),
 )
 
-EXERCISES = (SLERP, INTERPOLATION_PATH)
+
+def _pca_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for n, f, k in ((200, 6, 3), (40, 12, 5), (8, 30, 4)):  # the last: fewer rows than columns
+        scales = np.geomspace(3.0, 0.2, f)  # distinct variances: the components are well defined
+        basis = np.linalg.qr(rng.normal(size=(f, f)))[0]
+        x = (rng.normal(size=(n, f)) * scales) @ basis.T + rng.normal(size=f)
+        cases.append({"x": x, "k": np.int64(k)})
+    return cases
+
+
+def _pca_run(fn, c: Case) -> dict:
+    x = torch.tensor(c["x"], dtype=torch.float32)
+    return unpack(fn(x.clone(), int(c["k"])), ("components", "explained", "mean"))
+
+
+PCA = Exercise(
+    name="pca",
+    lesson="06",
+    number=3,
+    title="Principal components with a fixed sign",
+    points=3,
+    make_cases=_pca_cases,
+    call=_pca_run,
+    reference=lambda c: _pca_run(lambda x, k: latent.pca(x, k, exact=True), c),
+    outputs={
+        "components": OutSpec(kind="tensor", rtol=1e-3, atol=1e-4, label="components (k, F)"),
+        "explained": OutSpec(kind="tensor", rtol=1e-4, atol=1e-6, label="explained share (k,)"),
+        "mean": OutSpec(kind="tensor", rtol=1e-5, atol=1e-5, label="mean (F,)"),
+    },
+    reference_api=("gancourse.latent.directions.pca", "gancourse.latent.pca"),
+    inputs=("x", "k"),
+)
+
+EXERCISES = (SLERP, INTERPOLATION_PATH, PCA)

@@ -37,7 +37,7 @@ def _conv_run(c: Case, fn=None) -> dict:
     if fn is None:  # exact: the largest singular value of the unrolled convolution matrix
         return {"sigma": lipschitz.conv_operator_norm(w, size, stride=stride, padding=padding)}
     u0 = torch.tensor(c["u0"], dtype=torch.float64)
-    return {"sigma": fn(w.clone(), stride, padding, u0.clone(), 300)}
+    return {"sigma": fn(w.clone(), stride, padding, u0.clone(), 1000)}
 
 
 CONV_SPECTRAL_NORM = Exercise(
@@ -49,7 +49,7 @@ CONV_SPECTRAL_NORM = Exercise(
     make_cases=_conv_cases,
     call=lambda fn, c: _conv_run(c, fn),
     reference=lambda c: _conv_run(c),
-    outputs={"sigma": OutSpec(kind="number", rtol=2e-3, atol=1e-6, label="sigma")},
+    outputs={"sigma": OutSpec(kind="number", rtol=5e-3, atol=1e-6, label="sigma")},
     reference_api=("gancourse.lipschitz.conv_operator_norm",),
     inputs=("weight", "stride", "padding", "u0"),
 )

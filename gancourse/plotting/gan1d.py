@@ -9,9 +9,12 @@ D(G(z))). The lessons fill both in their own training loops.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from gancourse.plotting.frames import animation_html, frame_strip, pick_frames, show_strip
 
 __all__ = ["draw_1d_gan", "animate_1d_gan", "plot_gan_curves"]
 
@@ -23,6 +26,7 @@ def draw_1d_gan(
     snapshot: Mapping,
     bins: np.ndarray | int = 80,
     ylim: float | None = None,
+    legend: bool = True,
 ):
     """Draw p_data (line), the histogram of G(z) (bars) and D(x) (right axis) on ``ax``.
 
@@ -39,12 +43,12 @@ def draw_1d_gan(
         alpha=0.5,
         label=r"$p_g$ (hist of G(z))",
     )
-    ax_r, _ = _data_and_discriminator(ax, x_grid, p_data, snapshot["d_prob"], ylim)
+    ax_r, _ = _data_and_discriminator(ax, x_grid, p_data, snapshot["d_prob"], ylim, legend)
     ax.set_title(f"step {snapshot['step']}")
     return ax, ax_r
 
 
-def _data_and_discriminator(ax, x_grid, p_data, d_prob, ylim):
+def _data_and_discriminator(ax, x_grid, p_data, d_prob, ylim, legend: bool = True):
     """Draw p_data on ``ax`` and D(x) on a twin axis (right, [0, 1]) with one legend.
 
     Returns the twin axis and D's line (the animation updates it).
@@ -59,9 +63,10 @@ def _data_and_discriminator(ax, x_grid, p_data, d_prob, ylim):
     ax_r.axhline(0.5, color="gray", ls=":", lw=1)
     ax_r.set_ylim(0, 1)
     ax_r.set_ylabel("D(x)")
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax_r.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
+    if legend:
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax_r.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
     return ax_r, d_line
 
 
@@ -74,19 +79,31 @@ def animate_1d_gan(
     title: str = "1D GAN",
     dpi: int = 60,
     bins: int = 80,
+    strip: int = 4,
+    strip_path: str | Path | None = None,
 ):
     """A jshtml animation of :func:`draw_1d_gan` over ``snapshots`` (returns IPython ``HTML``).
 
-    Keep snapshots few (about 20) and the figure small (``dpi``): every frame is a PNG stored
-    in the notebook. The artists are drawn once and updated per frame (fast); the figure is
-    closed so it is not drawn a second time.
+    First shows a static strip of ``strip`` evenly spaced snapshots (a PNG that GitHub shows,
+    where the animation's JavaScript does not run; saved to ``strip_path`` when given; 0: no
+    strip). Keep snapshots few (about 20) and the figure small (``dpi``): every frame is a PNG
+    stored in the notebook. The artists are drawn once and updated per frame (fast); the
+    figure is closed so it is not drawn a second time.
     """
-    from IPython.display import HTML
-    from matplotlib import animation
-
     if not snapshots:
         raise ValueError("no snapshots to animate")
     edges = np.linspace(x_grid[0], x_grid[-1], bins + 1)
+    if strip:
+        picked = pick_frames(len(snapshots), strip)
+
+        def draw(ax, i):
+            draw_1d_gan(ax, x_grid, p_data, snapshots[i], bins=edges, legend=i == picked[0])
+            ax.set_title(f"step {snapshots[i]['step']}", fontsize=9)
+
+        fig = frame_strip(
+            draw, picked, panel=(3.4, 2.6), title=f"{title}: p_g and D(x) over training"
+        )
+        show_strip(fig, strip_path)
 
     def hist(snapshot):
         samples = np.clip(np.asarray(snapshot["samples"]).ravel(), x_grid[0], x_grid[-1])
@@ -107,12 +124,7 @@ def animate_1d_gan(
         return (stairs, d_line, heading)
 
     update(0)
-    anim = animation.FuncAnimation(
-        fig, update, frames=len(snapshots), interval=interval, blit=False
-    )
-    html = HTML(anim.to_jshtml(default_mode="once"))
-    plt.close(fig)
-    return html
+    return animation_html(fig, update, len(snapshots), interval)
 
 
 def _smooth(values: Sequence[float], window: int) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,6 +20,7 @@ import torch
 from torch import nn
 
 from gancourse.losses import GANLoss, get_loss
+from gancourse.plotting.frames import animation_html, frame_strip, pick_frames, show_strip
 
 
 @dataclass(frozen=True)
@@ -165,25 +167,23 @@ def plot_snapshots(
     """Snapshots side by side (at most ``ncols`` per row); returns the figure."""
     if not states:
         raise ValueError("no snapshots to plot")
-    n = len(states)
-    ncols = min(ncols, n)
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.5 * ncols, 2.5 * nrows + 0.4), squeeze=False)
-    for ax, st in zip(axes.flat, states):
-        plot_state(st, ax, arrows=arrows)
+
+    def draw(ax, i):
+        plot_state(states[i], ax, arrows=arrows)
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.tick_params(labelsize=6)
-    for ax in list(axes.flat)[n:]:
-        ax.axis("off")
-    axes.flat[0].legend(loc="lower left", fontsize=6, markerscale=3)
-    fig.suptitle(
-        title
+        if i == 0:
+            ax.legend(loc="lower left", fontsize=6, markerscale=3)
+
+    return frame_strip(
+        draw,
+        range(len(states)),
+        ncols=ncols,
+        panel=(2.5, 2.5),
+        title=title
         or f"green: real, purple: generated, arrows: generator push; heat: {states[0].heat_label}",
-        fontsize=9,
     )
-    fig.tight_layout()
-    return fig
 
 
 def animate_states(
@@ -192,13 +192,21 @@ def animate_states(
     interval: int = 300,
     figsize: tuple[float, float] = (4, 4),
     arrows: bool = True,
+    strip: int = 4,
+    strip_path: str | Path | None = None,
+    title: str = "",
 ):
-    """A jshtml animation of snapshots (an IPython ``HTML`` object); the figure is closed."""
-    from IPython.display import HTML
-    from matplotlib import animation
+    """A jshtml animation of snapshots (an IPython ``HTML`` object); the figure is closed.
 
+    First shows a static strip of ``strip`` evenly spaced snapshots (:func:`plot_snapshots`,
+    a PNG that GitHub shows where the animation's JavaScript does not run; saved to
+    ``strip_path`` when given; 0: no strip).
+    """
     if not states:
         raise ValueError("no snapshots to animate")
+    if strip:
+        picked = [states[i] for i in pick_frames(len(states), strip)]
+        show_strip(plot_snapshots(picked, title=title, arrows=arrows), strip_path)
     fig, ax = plt.subplots(figsize=figsize)
 
     def draw(i):
@@ -206,7 +214,4 @@ def animate_states(
         plot_state(states[i], ax, arrows=arrows)
         return ()
 
-    anim = animation.FuncAnimation(fig, draw, frames=len(states), interval=interval, blit=False)
-    html = HTML(anim.to_jshtml(default_mode="once"))
-    plt.close(fig)
-    return html
+    return animation_html(fig, draw, len(states), interval)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from gancourse.data.art import ART_STYLES, art_gallery
+from gancourse.plotting.frames import animation_html, frame_strip, pick_frames, show_strip
 
 try:  # torch is a dependency, but keep this module usable on plain arrays
     import torch
@@ -73,31 +75,43 @@ def animate_grids(
     nrow: int | None = None,
     interval: int = 400,
     figsize: float = 4.0,
+    strip: int = 4,
+    strip_path: str | Path | None = None,
+    title: str = "samples over training",
 ):
     """An HTML (jshtml) animation of image grids, e.g. fixed-noise samples over training.
 
-    ``frames``: a sequence of image batches (N, C, H, W) in [-1, 1]. Returns an IPython
-    ``HTML`` object; the figure is closed so it is not drawn twice.
+    ``frames``: a sequence of image batches (N, C, H, W) in [-1, 1]. First shows a static strip
+    of ``strip`` evenly spaced frames under ``title`` (a PNG that GitHub shows, where the
+    animation's JavaScript does not run; saved to ``strip_path`` when given; 0: no strip).
+    Returns an IPython ``HTML`` object; the figure is closed so it is not drawn twice.
     """
-    from IPython.display import HTML
-    from matplotlib import animation
-
     grids = [to_grid(f, nrow=nrow) for f in frames]
-    fig, ax = plt.subplots(figsize=(figsize, figsize * grids[0].shape[0] / grids[0].shape[1]))
+    aspect = grids[0].shape[0] / grids[0].shape[1]
+    if strip:
+
+        def draw(ax, i):
+            ax.imshow(grids[i], interpolation="nearest")
+            ax.set_title(titles[i] if titles else f"frame {i}", fontsize=9)
+            ax.axis("off")
+
+        side = min(figsize, 3.0)
+        fig = frame_strip(
+            draw, pick_frames(len(grids), strip), panel=(side, side * aspect + 0.3), title=title
+        )
+        show_strip(fig, strip_path)
+    fig, ax = plt.subplots(figsize=(figsize, figsize * aspect))
     im = ax.imshow(grids[0], interpolation="nearest")
     ax.axis("off")
-    title = ax.set_title(titles[0] if titles else "")
+    heading = ax.set_title(titles[0] if titles else "")
 
     def update(i):
         im.set_data(grids[i])
         if titles:
-            title.set_text(titles[i])
-        return (im, title)
+            heading.set_text(titles[i])
+        return (im, heading)
 
-    anim = animation.FuncAnimation(fig, update, frames=len(grids), interval=interval, blit=False)
-    html = HTML(anim.to_jshtml(default_mode="once"))
-    plt.close(fig)
-    return html
+    return animation_html(fig, update, len(grids), interval)
 
 
 def show_art_gallery(

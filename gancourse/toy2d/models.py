@@ -105,6 +105,16 @@ class MLPDiscriminator(nn.Module):
             raise ValueError(f"batch size {x.shape[0]} is not a multiple of pack={self.pack}")
         h = self.body(self.input_scale * x.reshape(-1, 2 * self.pack))
         if self.minibatch_std:
-            s = h.std(dim=0, unbiased=False).mean().expand(h.shape[0], 1)
-            h = torch.cat([h, s], dim=1)
+            h = minibatch_std_feature(h)
         return self.head(h).flatten()
+
+
+def minibatch_std_feature(h: Tensor) -> Tensor:
+    """h (N, F) -> (N, F + 1): one more column, the batch's spread (Karras et al. 2018).
+
+    The extra value, the same in every row, is the mean over the F features of each
+    feature's standard deviation over the batch (biased, 1/N): a collapsed generator's
+    batches have almost none, which a per-sample discriminator could never see.
+    """
+    s = h.std(dim=0, unbiased=False).mean().expand(h.shape[0], 1)
+    return torch.cat([h, s], dim=1)
