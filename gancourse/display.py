@@ -6,19 +6,20 @@ import inspect
 from typing import Any
 
 
-def show_source(obj: Any) -> Any:
+def show_source(obj: Any) -> None:
     """Display the source of a function or class (syntax-highlighted in Jupyter).
 
-    Returns an IPython ``Code`` object in a notebook (so it renders as the cell's output)
-    and prints plain text elsewhere.
+    In a notebook it displays an IPython ``Code`` object right away, so several calls in one
+    cell all show; elsewhere it prints plain text. Returns None.
     """
     source = inspect.getsource(obj)
     try:
         from IPython import get_ipython
-        from IPython.display import Code
+        from IPython.display import Code, display
 
         if get_ipython() is not None:
-            return Code(source, language="python")
+            display(Code(source, language="python"))
+            return None
     except ImportError:  # pragma: no cover - IPython ships with Jupyter
         pass
     print(source)
