@@ -107,21 +107,52 @@ def _d_norm(kind: str, channels: int) -> nn.Module:
     return nn.Identity()
 
 
+class MinibatchStd(nn.Module):
+    """Append one feature map: how much the images of a group differ (Karras et al. 2018).
+
+    The batch is split into groups of ``group`` images (the whole batch when it does not
+    divide); for each group the standard deviation of every feature over its images is
+    averaged into one number, broadcast as an extra channel to the group's images. A D with
+    it sees whether a batch is as varied as real batches are: a generator that paints one
+    picture per style, or drops a style, is caught. (N, C, H, W) -> (N, C + 1, H, W).
+    """
+
+    def __init__(self, group: int = 4):
+        super().__init__()
+        self.group = group
+
+    def forward(self, x: Tensor) -> Tensor:
+        n, c, h, w = x.shape
+        g = self.group if n % self.group == 0 else n
+        y = x.reshape(g, n // g, c, h, w)  # image i belongs to group i % (n // g)
+        std = (y.var(dim=0, unbiased=False) + 1e-8).sqrt().mean(dim=(1, 2, 3))  # (n // g,)
+        feature = std.repeat(g)[:, None, None, None].expand(n, 1, h, w)
+        return torch.cat([x, feature.to(x.dtype)], dim=1)
+
+
 class Discriminator(nn.Module):
     """image (N, channels, image_size, image_size) -> logits (N,).
 
     ``norm``: ``"batch"`` (DCGAN), ``"none"`` or ``"layer"`` (use with a gradient penalty,
     which batch norm breaks), or ``"spectral"`` (spectral normalisation on every conv).
+    ``mbstd``: a :class:`MinibatchStd` feature before the last convolution, so D judges how
+    varied a batch is (batch norm does that crudely through its batch statistics).
     """
 
     def __init__(
-        self, width: int = 64, image_size: int = 32, channels: int = 3, norm: str = "batch"
+        self,
+        width: int = 64,
+        image_size: int = 32,
+        channels: int = 3,
+        norm: str = "batch",
+        mbstd: bool = False,
     ):
         super().__init__()
         if norm not in NORMS:
             raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
         n_down = _check_size(image_size)
         self.width, self.image_size, self.channels, self.norm = width, image_size, channels, norm
+        self.mbstd = mbstd
         sn = nn.utils.spectral_norm if norm == "spectral" else (lambda m: m)
         ch = width
         # (N, C, S, S) -> (N, width, S/2, S/2); no norm on D's input layer
@@ -133,7 +164,9 @@ class Discriminator(nn.Module):
             ]
             layers += [nn.LeakyReLU(0.2, True)]
             ch *= 2
-        layers += [sn(nn.Conv2d(ch, 1, 4, 1, 0))]  # (N, ch, 4, 4) -> (N, 1, 1, 1)
+        if mbstd:
+            layers += [MinibatchStd()]  # (N, ch, 4, 4) -> (N, ch + 1, 4, 4)
+        layers += [sn(nn.Conv2d(ch + int(mbstd), 1, 4, 1, 0))]  # -> (N, 1, 1, 1)
         self.net = nn.Sequential(*layers)
         self.apply(init_dcgan_weights)
 
@@ -173,11 +206,54 @@ def generate(generator: nn.Module, z: Tensor, *, batch_size: int = 256) -> Tenso
     was_training = generator.training
     generator.eval()
     try:
-        out = [generator(z[i : i + batch_size].to(device)).cpu()
-               for i in range(0, len(z), batch_size)]
+        out = [
+            generator(z[i : i + batch_size].to(device)).cpu() for i in range(0, len(z), batch_size)
+        ]
     finally:
         generator.train(was_training)
     return torch.cat(out)
+
+
+@torch.no_grad()
+def refresh_batch_norm(
+    generator: nn.Module,
+    *,
+    latents=None,
+    n_batches: int = 16,
+    batch_size: int = 256,
+    seed: int = 0,
+) -> nn.Module:
+    """Re-estimate the generator's batch-norm running statistics from its own activations.
+
+    Needed after averaging weights (an EMA generator, or SWA, whose ``torch.optim.swa_utils
+    .update_bn`` does the same for a classifier): the running means and variances were
+    collected by *other* weights, so in eval mode they would shift and scale every feature
+    map wrongly. Runs ``latents`` (an iterable of z batches (B, z_dim)), or else ``n_batches``
+    batches of z ~ N(0, I) drawn with ``seed``, through G in train mode with a cumulative
+    average (``momentum=None``), then restores G's mode and momenta. A generator without
+    batch norm is returned unchanged. Returns ``generator``.
+    """
+    norms = [m for m in generator.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return generator
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # a plain average over all batches seen
+    was_training = generator.training
+    generator.train()
+    device = next(generator.parameters()).device
+    if latents is None:
+        gen = torch.Generator().manual_seed(seed)
+        latents = (
+            torch.randn(batch_size, generator.z_dim, generator=gen) for _ in range(n_batches)
+        )
+    for z in latents:
+        generator(z.to(device))
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+    generator.train(was_training)
+    return generator
 
 
 def sample(generator: nn.Module, n: int, *, seed: int = 0) -> Tensor:

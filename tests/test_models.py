@@ -110,3 +110,18 @@ def _has_spectral_norm(m: nn.Module) -> bool:
     return hasattr(m, "weight_orig") or (
         hasattr(m, "parametrizations") and "weight" in m.parametrizations
     )
+
+
+def test_minibatch_std_feature_is_the_groups_spread():
+    from gancourse.models import MinibatchStd
+
+    x = torch.randn(8, 3, 2, 2)
+    y = MinibatchStd(group=4)(x)
+    assert y.shape == (8, 4, 2, 2) and torch.equal(y[:, :3], x)
+    group0 = x[[0, 2, 4, 6]]  # image i is in group i % (8 // 4)
+    expected = (group0.var(0, unbiased=False) + 1e-8).sqrt().mean()
+    assert torch.allclose(y[[0, 2, 4, 6], 3], expected.expand(4, 2, 2))
+    same = MinibatchStd()(x[:1].expand(4, 3, 2, 2))  # identical images: no spread
+    assert same[:, 3].abs().max() < 1e-3
+    D = Discriminator(width=4, image_size=8, channels=3, norm="none", mbstd=True)
+    assert D(torch.randn(5, 3, 8, 8)).shape == (5,)  # 5 is not a multiple of 4: one group

@@ -92,16 +92,34 @@ def test_r1_penalty_equals_its_formula():
         r1_penalty(d_real.detach(), x.detach())
 
 
-def test_ema_update_matches_its_formula_and_copies_buffers():
+def test_ema_update_matches_its_formula_and_leaves_statistics_to_refresh():
     torch.manual_seed(0)
-    G, G_ema = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)), None
+    G = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     G_ema = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     G(torch.randn(8, 3))  # moves G's running statistics
     before = [p.clone() for p in G_ema.parameters()]
+    stats_before = G_ema[1].running_mean.clone()
     ema_update(G_ema, G, 0.9)
     for b, p_ema, p in zip(before, G_ema.parameters(), G.parameters()):
         assert torch.allclose(p_ema, 0.9 * b + 0.1 * p, atol=1e-7)
-    assert torch.equal(G_ema[1].running_mean, G[1].running_mean)
+    assert torch.equal(G_ema[1].running_mean, stats_before)  # not G's: refreshed separately
+
+
+def test_refresh_batch_norm_measures_the_generators_own_activations():
+    from gancourse.models import refresh_batch_norm
+
+    torch.manual_seed(0)
+    G = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5))
+    G.z_dim = 3
+    G[1].running_mean.fill_(7.0)  # statistics of some other network
+    zs = [torch.randn(64, 3) for _ in range(4)]
+    G.eval()
+    refresh_batch_norm(G, latents=zs)
+    with torch.no_grad():
+        h = G[0](torch.cat(zs))
+    assert torch.allclose(G[1].running_mean, h.mean(0), atol=1e-5)  # the average over batches
+    assert not G.training and G[1].momentum == 0.1  # mode and momentum restored
+    assert refresh_batch_norm(nn.Linear(2, 2)) is not None  # nothing to refresh: unchanged
 
 
 def test_gan_loss_says_what_d_outputs():

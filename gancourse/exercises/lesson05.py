@@ -247,6 +247,7 @@ def _ema_run(c: Case, fn=None) -> dict:
             loss_d[t] = train.d_step(d, _NONSATURATING, opt_d, x_real[t], x_fake)[0]
             loss_g[t] = train.g_step(d, _NONSATURATING, opt_g, x_fake)
             train.ema_update(g_ema, g, decay)
+        models.refresh_batch_norm(g_ema, latents=z)  # its own statistics, on every z[t]
     else:
         out = unpack(fn(g, d, g_ema, opt_g, opt_d, x_real, z, decay), ("loss_d", "loss_g"))
         loss_d, loss_g = out["loss_d"], out["loss_g"]
@@ -275,11 +276,16 @@ TRAIN_WITH_EMA = Exercise(
         "g_params": OutSpec(kind="tensor", rtol=1e-4, atol=1e-5, label="G's parameters"),
         "ema_params": OutSpec(kind="tensor", rtol=1e-4, atol=1e-5, label="G_ema's parameters"),
         "ema_buffers": OutSpec(
-            kind="tensor", rtol=1e-4, atol=1e-5, label="G_ema's buffers (batch-norm statistics)"
+            kind="tensor", rtol=1e-4, atol=1e-5,
+            label="G_ema's batch-norm statistics, re-estimated on its own outputs",
         ),
         "d_params": OutSpec(kind="tensor", rtol=1e-4, atol=1e-5, label="D's parameters"),
     },
-    reference_api=("gancourse.train.ema_update", "gancourse.train.steps.ema_update"),
+    reference_api=(
+        "gancourse.train.ema_update",
+        "gancourse.train.steps.ema_update",
+        "gancourse.models.refresh_batch_norm",
+    ),
     inputs=("x_real", "z", "decay", "seed"),
 )
 

@@ -304,6 +304,7 @@ def _start(generator: nn.Module, discriminator: nn.Module, images: Tensor, o: Tr
 def _finish(run: Run, stats: StatsBuffer, ckpt: str | None, stopped_by_clock: bool) -> None:
     """Steps not yet synced go to the history (after Ctrl-C too, unless they diverged); a run
     the clock stopped gets its last sample grid and checkpoint."""
+    run.refresh_ema()  # the returned EMA generator is ready to sample from
     try:
         stats.flush()
     except TrainingDiverged:

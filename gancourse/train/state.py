@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from gancourse.checkpoint import FORMAT, VERSION, CheckpointError, load_checkpoint, save_atomic
+from gancourse.models import refresh_batch_norm
 from gancourse.train.history import History
 
 RESUME_KEYS = ("generator", "discriminator", "loss", "batch_size", "n_critic", "n_images")
@@ -113,8 +114,14 @@ class Run:
         return self.G_ema if self.G_ema is not None else self.G
 
     @torch.no_grad()
+    def refresh_ema(self) -> None:
+        """Re-estimate the EMA generator's batch-norm statistics (see ``ema_update``)."""
+        if self.G_ema is not None:
+            refresh_batch_norm(self.G_ema, seed=self.step)
+
     def snapshot(self) -> None:
         """Append G's images of the fixed noise (eval mode) to the history."""
+        self.refresh_ema()
         G = self.sampling_generator
         was_training = G.training
         G.eval()

@@ -116,13 +116,12 @@ def clip_weights(model: nn.Module, c: float) -> None:
 def ema_update(G_ema: nn.Module, G: nn.Module, decay: float) -> None:
     """Exponential moving average of G's weights: theta_ema <- decay theta_ema + (1 - decay) theta.
 
-    Buffers (batch norm's running statistics) are copied from G: they are statistics of G's
-    own activations, not weights to average.
+    Only the parameters are averaged. Batch norm's running statistics are not weights: those
+    of G were collected by G's own (different) weights, so before sampling from ``G_ema``
+    re-estimate them with :func:`gancourse.models.refresh_batch_norm` (the trainer does).
     """
     for p_ema, p in zip(G_ema.parameters(), G.parameters(), strict=True):
         p_ema.lerp_(p, 1.0 - decay)
-    for b_ema, b in zip(G_ema.buffers(), G.buffers(), strict=True):
-        b_ema.copy_(b)
 
 
 __all__ = ["Augment", "clip_weights", "d_step", "ema_update", "frozen", "g_step"]
