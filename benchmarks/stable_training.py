@@ -33,7 +33,7 @@ import torch
 
 from gancourse.data import load_images
 from gancourse.metrics.judge import Judge
-from gancourse.models import sample
+from gancourse.models import refresh_batch_norm, sample
 from gancourse.recipes import recipe
 from gancourse.train import train_gan
 
@@ -110,6 +110,8 @@ def run_one(
     n = len(judge.real)
     curve = []
     for seconds, step, g in snaps:
+        if rec.ema:  # the averaged generator's own batch-norm statistics (gancourse.train)
+            refresh_batch_norm(g, seed=step)
         scores = judge.score(sample(g, n, seed=1000 + seed))
         curve.append({"seconds": round(seconds, 1), "step": step, **scores.as_dict()})
     h = result.history

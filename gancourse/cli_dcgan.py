@@ -28,6 +28,7 @@ from gancourse.train.state import OPTIMIZERS
 RECIPE_FLAGS: tuple[tuple[str, str, object, str], ...] = (
     ("--loss", "loss", sorted(LOSSES), "GAN loss (gancourse.losses)"),
     ("--d-norm", "d_norm", list(NORMS), "D's normalisation"),
+    ("--mbstd", "mbstd", bool, "a minibatch standard deviation feature in D (1 = on, 0 = off)"),
     ("--lr-g", "lr_g", float, "G's Adam learning rate"),
     ("--lr-d", "lr_d", float, "D's Adam learning rate (TTUR when it differs from --lr-g)"),
     ("--optimizer", "optimizer", list(OPTIMIZERS), "adam (with --betas) or rmsprop"),
@@ -74,12 +75,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     for flag, field, kind, text in RECIPE_FLAGS:
         if isinstance(kind, list):
             arg(flag, dest=field, choices=kind, help=text)
+        elif kind is bool:
+            arg(flag, dest=field, type=_flag, choices=(False, True), metavar="{0,1}", help=text)
         else:
             arg(flag, dest=field, type=kind, help=text)
     arg("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     arg("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
+
+
+def _flag(text: str) -> bool:
+    if text not in ("0", "1"):
+        raise argparse.ArgumentTypeError(f"expected 0 or 1, got {text!r}")
+    return text == "1"
 
 
 def _recipe_from_args(args: argparse.Namespace):

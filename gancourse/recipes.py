@@ -28,6 +28,7 @@ class Recipe:
     name: str
     loss: str = "nonsaturating"
     d_norm: str = "batch"
+    mbstd: bool = False
     g_width: int = 32
     d_width: int = 32
     z_dim: int = 64
@@ -62,7 +63,9 @@ class Recipe:
         """Fresh G and D, initialised from ``seed`` (the global RNG is left alone)."""
         with seeded(seed):
             G = Generator(self.z_dim, self.g_width, image_size, channels, self.upsample)
-            D = Discriminator(self.d_width, image_size, channels, norm=self.d_norm)
+            D = Discriminator(
+                self.d_width, image_size, channels, norm=self.d_norm, mbstd=self.mbstd
+            )
         return G, D
 
     def train_kwargs(self) -> dict[str, Any]:
