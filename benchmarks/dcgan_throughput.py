@@ -59,15 +59,16 @@ def reference_loop(
                 batches = iter(dataloader)
                 (data,) = next(batches)
             netD.zero_grad()
-            real = data.to(device).requires_grad_(bool(rec.r1))
+            lazy = bool(rec.r1) and done % rec.r1_every == 0
+            real = data.to(device).requires_grad_(lazy)
             noise = torch.randn(rec.batch_size, rec.z_dim, device=device)
             fake = netG(noise)
             out_real = netD(aug(real))
             out_fake = netD(aug(fake.detach()))
             errD = loss.d_loss(out_real, out_fake)
-            if rec.r1:
+            if lazy:
                 (grad,) = torch.autograd.grad(out_real.sum(), real, create_graph=True)
-                errD = errD + rec.r1 / 2 * grad.pow(2).flatten(1).sum(1).mean()
+                errD = errD + rec.r1 * rec.r1_every / 2 * grad.pow(2).flatten(1).sum(1).mean()
             errD.backward()
             optimizerD.step()
         netG.zero_grad()

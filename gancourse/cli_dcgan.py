@@ -36,6 +36,7 @@ RECIPE_FLAGS: tuple[tuple[str, str, object, str], ...] = (
     ("--ema", "ema", float, "decay of the moving average of G's weights (0 = off)"),
     ("--augment", "augment", str, "DiffAugment policy, e.g. translation,cutout ('' = off)"),
     ("--r1", "r1", float, "gamma of the R1 penalty on real images (0 = off)"),
+    ("--r1-every", "r1_every", int, "lazy R1: every k-th step, k times as strong"),
     ("--batch-size", "batch_size", int, "images per batch"),
     ("--g-width", "g_width", int, "channels of G's last hidden block"),
     ("--d-width", "d_width", int, "channels of D's first block"),

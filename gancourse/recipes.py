@@ -42,6 +42,7 @@ class Recipe:
     ema: float = 0.0
     augment: str | None = None
     r1: float = 0.0
+    r1_every: int = 1
     n_images: int = 12_000
 
     def __post_init__(self) -> None:
@@ -81,6 +82,7 @@ class Recipe:
             "ema",
             "augment",
             "r1",
+            "r1_every",
         )
         return {k: getattr(self, k) for k in keys}
 

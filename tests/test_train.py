@@ -270,3 +270,18 @@ def test_train_gan_learns():
                   device="cpu", progress=False)
     after = colour_error(r.generator)
     assert after < before / 4, (before, after)
+
+
+def test_lazy_r1_is_applied_every_kth_step_k_times_as_strong(monkeypatch):
+    import gancourse.train.loop as loop
+    from gancourse.train import steps
+
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["r1_weight"])
+        return steps.d_step(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "d_step", spy)
+    _run(epochs=1, loss="nonsaturating", r1=2.0, r1_every=3)  # 6 steps: 0..5 before each += 1
+    assert seen == [6.0, 0.0, 0.0, 6.0, 0.0, 0.0]

@@ -73,6 +73,7 @@ def train_gan(
     ema: float = 0.0,
     augment: str | None = None,
     r1: float = 0.0,
+    r1_every: int = 1,
     gp: float | None = None,
     clip: float | None = None,
     seed: int = 0,
@@ -99,8 +100,9 @@ def train_gan(
       ``optimizer="rmsprop"``, the first WGAN paper's choice).
     - Lesson 07's additions: ``ema`` (decay of a moving average of G's weights, 0 = off),
       ``augment`` (a DiffAugment policy such as ``"translation,cutout"``, on real and fake
-      images in both steps), ``r1`` (gamma of the R1 penalty), ``gp`` / ``clip`` (gradient
-      penalty weight / weight clipping; default: the loss's own).
+      images in both steps), ``r1`` (gamma of the R1 penalty; ``r1_every`` = k > 1 applies
+      it on every k-th step only, k times as strong: the "lazy" R1 of StyleGAN2), ``gp`` /
+      ``clip`` (gradient penalty weight / weight clipping; default: the loss's own).
     - Randomness comes from generators seeded by ``seed`` (the global RNG is not touched):
       two runs with the same seed, models and device give the same losses. Initialise the
       models yourself; they are moved to ``device`` (default :func:`get_device`).
@@ -135,7 +137,7 @@ def train_gan(
             for x_real, z in zip(*run.next_batches()):  # n_critic D steps, then one G step
                 x_fake = G(z)
                 loss_d, d_real, d_fake = d_step(
-                    D, loss, run.opt_d, x_real, x_fake, augment=aug, **plan.penalties
+                    D, loss, run.opt_d, x_real, x_fake, augment=aug, **plan.penalties(run.step)
                 )
             loss_g = g_step(D, loss, run.opt_g, x_fake, augment=aug)
             if run.G_ema is not None:
@@ -186,6 +188,7 @@ class TrainOptions:
     ema: float
     augment: str | None
     r1: float
+    r1_every: int
     gp: float | None
     clip: float | None
     seed: int
@@ -211,7 +214,7 @@ class TrainOptions:
             raise ValueError("give a budget: epochs=E (passes over the data) and/or minutes=M")
         if self.minutes is not None and not self.minutes > 0:
             raise ValueError(f"minutes must be > 0, got {self.minutes!r}")
-        for name in ("epochs", "batch_size", "n_critic", "sync_every", "n_fixed"):
+        for name in ("epochs", "batch_size", "n_critic", "r1_every", "sync_every", "n_fixed"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -231,8 +234,15 @@ class _Plan:
     sample_every: int
     checkpoint_every: int
     ckpt: str | None
-    penalties: dict[str, Any]
+    extras: dict[str, Any]
+    r1: float
+    r1_every: int
     augment: Callable[[Tensor], Tensor] | None
+
+    def penalties(self, step: int) -> dict[str, Any]:
+        """The D step's penalty arguments at ``step``: the lazy R1 only on every k-th step."""
+        r1 = self.r1 * self.r1_every if step % self.r1_every == 0 else 0.0
+        return {**self.extras, "r1_weight": r1}
 
     @classmethod
     def make(cls, run: Run, o: TrainOptions) -> _Plan:
@@ -244,12 +254,13 @@ class _Plan:
             sample_every=o.sample_every or (max(1, int(total) // 10) if o.epochs else 200),
             checkpoint_every=o.checkpoint_every or run.steps_per_epoch,
             ckpt=None if o.checkpoint is None else str(o.checkpoint),
-            penalties={
+            extras={
                 "gp_weight": loss.gp_weight if o.gp is None else o.gp,
-                "r1_weight": o.r1,
                 "clip": loss.clip if o.clip is None else o.clip,
                 "generator": run.gen_z,
             },
+            r1=o.r1,
+            r1_every=o.r1_every,
             augment=augmenter(o.augment, run.gen_z) if o.augment else None,
         )
 
