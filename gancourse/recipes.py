@@ -2,9 +2,12 @@
 
 - ``"dcgan"``: lesson 05's paper recipe (Radford et al. 2015): batch norm in both nets, the
   non-saturating loss, Adam 2e-4 with betas (0.5, 0.999), no extras.
-- ``"recommended"``: lesson 07's recipe, chosen by the same-budget comparison of
-  ``benchmarks/stable_training.py`` on the course's art; the default of
-  ``python -m gancourse train dcgan`` and the start of lessons 08-10.
+- ``"recommended"``: lesson 07's recipe, chosen by a study of the course's art on a CPU and
+  checked by the same-budget comparison of ``benchmarks/stable_training.py``: the lesson-05
+  networks and non-saturating loss, D without batch norm but with a minibatch standard
+  deviation feature, the (lazy) R1 penalty, Adam betas (0, 0.99), a moving average of G's
+  weights, more training images. The default of ``python -m gancourse train dcgan`` and the
+  start of lessons 08-10.
 
 A recipe builds its models (:meth:`Recipe.models`) and gives :func:`gancourse.train.train_gan`
 its keyword arguments (:meth:`Recipe.train_kwargs`); change any field with
@@ -104,13 +107,13 @@ RECIPES: dict[str, Recipe] = {
     "dcgan": Recipe("dcgan"),
     "recommended": Recipe(
         "recommended",
-        loss="hinge",
-        d_norm="spectral",
-        lr_g=2e-4,
-        lr_d=4e-4,
-        betas=(0.0, 0.9),
-        ema=0.999,
-        augment=None,
+        d_norm="none",  # D judges each image on its own ...
+        mbstd=True,  # ... and, through one extra feature, how varied the batch is
+        r1=10.0,  # a zero-centred gradient penalty on real images keeps D smooth there
+        r1_every=4,
+        betas=(0.0, 0.99),
+        ema=0.999,  # paintings come from the moving average of G's weights
+        n_images=50_000,
     ),
 }
 
