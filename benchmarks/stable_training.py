@@ -39,7 +39,8 @@ from gancourse.train import train_gan
 
 # name -> (recipe, changes, what it shows). The first group compares losses and Lipschitz
 # constraints; the second adds one thing at a time on the way to the recommended recipe
-# (the ablation that says what fixed lesson 05).
+# (the ablation that says what fixed lesson 05); the third tries additions on top of it.
+_PER_IMAGE = {"d_norm": "none", "r1": 10.0, "r1_every": 4}
 CONFIGS: dict[str, tuple[str, dict, str]] = {
     "dcgan": ("dcgan", {}, "lesson 05: BCE, batch norm in D, Adam 2e-4 (0.5, 0.999)"),
     "lsgan": ("dcgan", {"loss": "lsgan"}, "least squares, otherwise lesson 05"),
@@ -72,7 +73,28 @@ CONFIGS: dict[str, tuple[str, dict, str]] = {
         {"loss": "hinge", "d_norm": "spectral", "betas": (0.0, 0.9)},
         "hinge loss, spectral norm in D, Adam 2e-4 (0, 0.9)",
     ),
-    "recommended": ("recommended", {}, "lesson 07's recommended recipe"),
+    # the ablation: one change at a time from lesson 05 to the recommended recipe
+    "+r1": ("dcgan", _PER_IMAGE, "lesson 05 with D without batch norm and R1 (gamma 10, lazy 4)"),
+    "+mbstd": ("dcgan", {**_PER_IMAGE, "mbstd": True}, "... and a minibatch-std feature in D"),
+    "+betas": (
+        "dcgan",
+        {**_PER_IMAGE, "mbstd": True, "betas": (0.0, 0.99)},
+        "... and Adam betas (0, 0.99)",
+    ),
+    "+ema": (
+        "dcgan",
+        {**_PER_IMAGE, "mbstd": True, "betas": (0.0, 0.99), "ema": 0.999},
+        "... and samples from an EMA of G (0.999)",
+    ),
+    "recommended": ("recommended", {}, "... and 50,000 training images: lesson 07's recipe"),
+    # additions on top of it
+    "+ttur": ("recommended", {"lr_d": 4e-4}, "recommended with D's learning rate doubled (TTUR)"),
+    "+augment": (
+        "recommended",
+        {"augment": "translation,cutout"},
+        "recommended with DiffAugment (translation, cutout)",
+    ),
+    "+wider-g": ("recommended", {"g_width": 48}, "recommended with G 1.5 times wider"),
 }
 
 
