@@ -10,7 +10,15 @@
 The samplers of the data themselves are in :mod:`gancourse.data.toy2d`.
 """
 
-from gancourse.toy2d.compare import TableRow, compare, format_mode_table
+from gancourse.toy2d.compare import (
+    MEASURED_PATH,
+    TARGET_HQ,
+    TableRow,
+    compare,
+    format_mode_table,
+    load_rows,
+    save_rows,
+)
 from gancourse.toy2d.config import DATA_SCALE, LATENT_COMPONENTS, PRESETS, Toy2DConfig, preset
 from gancourse.toy2d.models import MLPDiscriminator, MLPGenerator
 from gancourse.toy2d.training import (
@@ -24,6 +32,8 @@ from gancourse.toy2d.training import (
 
 __all__ = [
     "DATA_SCALE",
+    "MEASURED_PATH",
+    "TARGET_HQ",
     "LATENT_COMPONENTS",
     "PRESETS",
     "Game",
@@ -36,7 +46,9 @@ __all__ = [
     "compare",
     "evaluate_modes",
     "format_mode_table",
+    "load_rows",
     "lr_factor",
     "preset",
+    "save_rows",
     "train_toy2d",
 ]

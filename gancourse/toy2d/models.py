@@ -66,8 +66,22 @@ class MLPGenerator(nn.Module):
         return self.net(self.latent(z))
 
 
+class Maxout(nn.Module):
+    """A linear layer followed by a maxout over ``pieces`` linear pieces per unit
+    (Goodfellow et al. 2013): (N, d_in) -> (N, width), unit j = max_k (W_k x + b_k)_j."""
+
+    def __init__(self, linear: nn.Module, pieces: int):
+        super().__init__()
+        self.linear, self.pieces = linear, pieces
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = self.linear(x)
+        return h.view(h.shape[0], -1, self.pieces).amax(dim=2)
+
+
 class MLPDiscriminator(nn.Module):
-    """x (N, 2) -> logits (N // pack,): an MLP with LeakyReLU(0.2).
+    """x (N, 2) -> logits (N // pack,): an MLP with LeakyReLU(0.2), or with maxout units of
+    ``maxout`` pieces each (``maxout`` > 1: the discriminator of the PacGAN paper, 5 pieces).
 
     ``pack`` > 1 concatenates ``pack`` points into one input of size 2 * pack (PacGAN).
     ``minibatch_std`` appends the batch standard deviation of the last hidden features
@@ -83,17 +97,23 @@ class MLPDiscriminator(nn.Module):
         minibatch_std: bool = False,
         spectral: bool = False,
         input_scale: float = 1.0,
+        maxout: int = 1,
     ):
         super().__init__()
         self.input_scale = input_scale
         if pack < 1:
             raise ValueError(f"pack must be >= 1, got {pack}")
+        if maxout < 1:
+            raise ValueError(f"maxout must be >= 1 (1 = LeakyReLU units), got {maxout}")
         self.pack, self.minibatch_std = pack, minibatch_std
         sn = nn.utils.parametrizations.spectral_norm if spectral else (lambda m: m)
         layers: list[nn.Module] = []
         d_in = 2 * pack
         for _ in range(depth):
-            layers += [sn(nn.Linear(d_in, width)), nn.LeakyReLU(0.2)]
+            if maxout > 1:
+                layers += [Maxout(sn(nn.Linear(d_in, width * maxout)), maxout)]
+            else:
+                layers += [sn(nn.Linear(d_in, width)), nn.LeakyReLU(0.2)]
             d_in = width
         self.body = nn.Sequential(*layers)
         self.head = sn(nn.Linear(d_in + int(minibatch_std), 1))

@@ -56,9 +56,29 @@ def build_models(cfg: Toy2DConfig) -> tuple[MLPGenerator, MLPDiscriminator]:
         K = LATENT_COMPONENTS.get(cfg.data, 0)
     G = MLPGenerator(cfg.z_dim, cfg.g_width, cfg.g_depth, cfg.g_batch_norm, K, cfg.latent_sigma)
     D = MLPDiscriminator(
-        cfg.d_width, cfg.d_depth, cfg.pack, cfg.minibatch_std, cfg.spectral, cfg.d_input_scale
+        cfg.d_width,
+        cfg.d_depth,
+        cfg.pack,
+        cfg.minibatch_std,
+        cfg.spectral,
+        cfg.d_input_scale,
+        cfg.d_maxout,
     )
+    if cfg.init_std > 0:
+        for model in (G, D):
+            _init_normal(model, cfg.init_std)
     return G, D
+
+
+@torch.no_grad()
+def _init_normal(model: torch.nn.Module, std: float) -> None:
+    """Weights of every linear layer ~ N(0, std^2), biases 0 (the papers' initialisation)."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.Linear):
+            w = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
+            w.normal_(0.0, std)
+            if m.bias is not None:
+                m.bias.zero_()
 
 
 @dataclass
@@ -106,15 +126,24 @@ class Game:
             for pg in opt.param_groups:
                 pg["lr"] = lr
 
+    def real_batch(self) -> Tensor:
+        """A fresh batch of real points (batch_size, 2), divided by ``scale``, on ``device``."""
+        x = toy2d_sampler(self.cfg.data)(self.cfg.batch_size, generator=self.gen)
+        return (x / self.scale).to(self.device)
+
+    def fake_batch(self) -> Tensor:
+        """G(z) for a fresh z (batch_size, z_dim) ~ N(0, I): generated points carrying G's graph."""
+        z = torch.randn(self.cfg.batch_size, self.cfg.z_dim, generator=self.gen)
+        return self.G(z.to(self.device))
+
     def play_round(self) -> tuple[float, float]:
         """``d_steps`` D steps, each on fresh real points x / scale and a fresh z, then one G
         step on the last ``x_fake``. Returns (loss_d, loss_g) as floats."""
-        cfg, sampler = self.cfg, toy2d_sampler(self.cfg.data)
+        cfg = self.cfg
         gp_weight = self.loss.gp_weight if cfg.gp_weight is None else cfg.gp_weight
         for _ in range(cfg.d_steps):
-            x_real = (sampler(cfg.batch_size, generator=self.gen) / self.scale).to(self.device)
-            z = torch.randn(cfg.batch_size, cfg.z_dim, generator=self.gen).to(self.device)
-            x_fake = self.G(z)
+            x_real = self.real_batch()
+            x_fake = self.fake_batch()
             loss_d, _, _ = d_step(
                 self.D,
                 self.loss,
@@ -126,6 +155,31 @@ class Game:
             )
         loss_g = g_step(self.D, self.loss, self.opt_g, x_fake)
         return float(loss_d), float(loss_g)
+
+    def discriminator_turn(self, steps: int) -> float:
+        """Only D moves: ``steps`` calls of ``d_step`` against the current, fixed G.
+        Returns the last D loss. (Lesson 03's best-response experiment.)"""
+        gp_weight = self.loss.gp_weight if self.cfg.gp_weight is None else self.cfg.gp_weight
+        loss_d = torch.tensor(float("nan"))
+        for _ in range(steps):
+            loss_d, _, _ = d_step(
+                self.D,
+                self.loss,
+                self.opt_d,
+                self.real_batch(),
+                self.fake_batch(),
+                gp_weight=gp_weight,
+                generator=self.gen_penalty,
+            )
+        return float(loss_d)
+
+    def generator_turn(self, steps: int) -> float:
+        """Only G moves: ``steps`` calls of ``g_step`` against the current, fixed D: G's best
+        response to that D, found by gradient descent. Returns the last G loss."""
+        loss_g = torch.tensor(float("nan"))
+        for _ in range(steps):
+            loss_g = g_step(self.D, self.loss, self.opt_g, self.fake_batch())
+        return float(loss_g)
 
 
 def lr_factor(step: int, cfg: Toy2DConfig) -> float:
