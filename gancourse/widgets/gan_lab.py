@@ -4,8 +4,9 @@ Plain, testable pieces:
 
 - :class:`GANLabSession` holds one :class:`gancourse.toy2d.Game` and advances it with
   :meth:`~gancourse.toy2d.Game.play_round`, the course's ``d_step`` / ``g_step``. It
-  starts from the ``vanilla`` preset (a plain Gaussian z, constant learning rates, no EMA,
-  no cure: the raw dynamics); the controls change only what the student picks;
+  starts from the ``vanilla`` preset (a plain Gaussian z, one constant learning rate, no
+  EMA, no cure: the raw dynamics of lesson 03's collapse); the controls change only what the
+  student picks;
 - :func:`render_png` draws a :class:`gancourse.plotting.gan2d.State2D` to PNG bytes.
 
 :class:`GANLabWidget` is the thin ipywidgets layer (core widgets only, ipywidgets 7.6+ and
@@ -133,18 +134,19 @@ class GANLabWidget:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         style = {"description_width": "initial"}
+        start = plain_game(data)  # the sliders start at the plain game's values
         self.data = W.Dropdown(options=sorted(TOY2D), value=data, description="data")
         self.loss = W.Dropdown(options=sorted(LOSSES), value=loss, description="loss")
         self.lr_g = W.FloatLogSlider(
-            value=3e-4, base=10, min=-5, max=-2, description="lr G", style=style
+            value=start.lr_g, base=10, min=-5, max=-2, description="lr G", style=style
         )
         self.lr_d = W.FloatLogSlider(
-            value=1e-3, base=10, min=-5, max=-2, description="lr D", style=style
+            value=start.lr_d, base=10, min=-5, max=-2, description="lr D", style=style
         )
         self.d_steps = W.IntSlider(
-            value=1, min=1, max=5, description="D steps / G step", style=style
+            value=start.d_steps, min=1, max=5, description="D steps / G step", style=style
         )
-        self.pack = W.IntSlider(value=1, min=1, max=4, description="pack", style=style)
+        self.pack = W.IntSlider(value=start.pack, min=1, max=4, description="pack", style=style)
         self.run = W.ToggleButton(value=False, description="Start", icon="play")
         self.step_button = W.Button(description=f"+{chunk} steps")
         self.reset_button = W.Button(description="Reset")
