@@ -285,3 +285,10 @@ def test_lazy_r1_is_applied_every_kth_step_k_times_as_strong(monkeypatch):
     monkeypatch.setattr(loop, "d_step", spy)
     _run(epochs=1, loss="nonsaturating", r1=2.0, r1_every=3)  # 6 steps: 0..5 before each += 1
     assert seen == [6.0, 0.0, 0.0, 6.0, 0.0, 0.0]
+
+
+def test_a_cpu_time_budget_counts_only_this_process():
+    import time
+
+    r = _run(minutes=0.02, clock=time.process_time, images=_images().repeat(20, 1, 1, 1))
+    assert r.steps > 3 and not r.interrupted

@@ -64,6 +64,7 @@ def train_gan(
     loss: str | GANLoss = "nonsaturating",
     epochs: int | None = None,
     minutes: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
     batch_size: int = 64,
     lr_g: float = 2e-4,
     lr_d: float = 2e-4,
@@ -93,7 +94,9 @@ def train_gan(
 
     - Budget: ``epochs`` (the *total* number of passes over the data; a resumed run
       continues up to it; the last incomplete batch of an epoch is dropped) and/or
-      ``minutes`` of wall-clock time, whichever ends first.
+      ``minutes`` of time on ``clock`` (default: wall-clock; ``time.process_time`` counts this
+      process's CPU time, a fair budget on a machine shared with other jobs), whichever ends
+      first.
     - The game: ``loss`` (a name from :data:`gancourse.losses.LOSSES` or a
       :class:`GANLoss`), ``n_critic`` D steps (one real batch each) per G step, Adam with
       ``lr_g``, ``lr_d`` (two time-scales when they differ) and ``betas`` (or
@@ -133,7 +136,7 @@ def train_gan(
     bar = _progress_bar(o.progress, plan.total, run.step, loss.name)
     start_step, t0, interrupted = run.step, time.perf_counter(), False
     try:
-        while run.step < plan.total and time.perf_counter() < plan.deadline:
+        while run.step < plan.total and o.clock() < plan.deadline:
             for x_real, z in zip(*run.next_batches()):  # n_critic D steps, then one G step
                 x_fake = G(z)
                 loss_d, d_real, d_fake = d_step(
@@ -179,6 +182,7 @@ class TrainOptions:
     loss: GANLoss
     epochs: int | None
     minutes: float | None
+    clock: Callable[[], float]
     batch_size: int
     lr_g: float
     lr_d: float
@@ -250,7 +254,7 @@ class _Plan:
         loss = o.loss
         return cls(
             total=total,
-            deadline=time.perf_counter() + 60 * o.minutes if o.minutes else math.inf,
+            deadline=o.clock() + 60 * o.minutes if o.minutes else math.inf,
             sample_every=o.sample_every or (max(1, int(total) // 10) if o.epochs else 200),
             checkpoint_every=o.checkpoint_every or run.steps_per_epoch,
             ckpt=None if o.checkpoint is None else str(o.checkpoint),
