@@ -179,8 +179,12 @@ def _write_outputs(args: argparse.Namespace, rec, result, n_images: int) -> None
         f"[{array.min():.2f}, {array.max():.2f}] to {args.samples_out}"
     )
     if args.export_generator is not None:
+        argv = sys.argv[3:]
+        if "--resume" in argv:  # resuming is exact: the same command without it gives this G
+            i = argv.index("--resume")
+            argv = argv[:i] + argv[i + 2 :]
         command = (
-            "python -m gancourse train dcgan " + shlex.join(sys.argv[3:])
+            "python -m gancourse train dcgan " + shlex.join(argv)
             if sys.argv[1:3] == ["train", "dcgan"]
             else ""
         )
@@ -192,7 +196,8 @@ def _write_outputs(args: argparse.Namespace, rec, result, n_images: int) -> None
             "epochs": args.epochs,
             "minutes": args.minutes,
             "steps": result.steps,
-            "seconds": round(result.seconds, 1),
+            "seconds": round(result.seconds, 1),  # of this session (the last, when resumed)
+            "resumed": args.resume is not None,
             "seed": args.seed,
             "recipe": rec.name,
             "settings": rec.describe(),

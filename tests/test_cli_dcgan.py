@@ -252,3 +252,27 @@ def test_shipped_art_generator():
         x = G(torch.randn(16, G.z_dim, generator=torch.Generator().manual_seed(0)))
     assert x.shape == (16, 3, 32, 32) and x.abs().max() <= 1.0
     assert x.std(dim=0).mean() > 0.05  # different z, different paintings (no total collapse)
+
+
+def test_exported_command_leaves_out_resume(tmp_path):
+    """Resuming is exact, so the stored command is the one that makes the same G in one go."""
+    ck, g, out = tmp_path / "c.pt", tmp_path / "g.pt", tmp_path / "s.npy"
+    base = [sys.executable, "-m", "gancourse", "train", "dcgan", "--data", "art", "--seed", "2"]
+    env = {**__import__("os").environ, "OMP_NUM_THREADS": "1"}
+    for extra in (
+        ["--epochs", "1", "--checkpoint", str(ck)],
+        ["--epochs", "2", "--resume", str(ck), "--export-generator", str(g)],
+    ):
+        proc = subprocess.run(
+            [*base, *extra, "--samples-out", str(out), *TINY],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
+        assert proc.returncode == 0, proc.stderr
+    _, info = load_generator_file(g)
+    assert info["resumed"] is True and info["steps"] == 8
+    assert info["command"].startswith("python -m gancourse train dcgan --data art --seed 2")
+    assert "--resume" not in info["command"] and str(ck) not in info["command"]
+    assert "--epochs 2" in info["command"] and "--export-generator" in info["command"]
