@@ -276,3 +276,33 @@ def test_exported_command_leaves_out_resume(tmp_path):
     assert info["command"].startswith("python -m gancourse train dcgan --data art --seed 2")
     assert "--resume" not in info["command"] and str(ck) not in info["command"]
     assert "--epochs 2" in info["command"] and "--export-generator" in info["command"]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"z_dim": 8, "width": 4, "image_size": 8, "channels": 3},  # before Generator(upsample=)
+        {"z_dim": 8, "width": 4, "image_size": 8, "channels": 3, "upsample": "nearest"},
+    ],
+)
+def test_generator_files_of_earlier_layouts_still_load(tmp_path, config):
+    """Files written before lesson 07 (no recipe, n_images or resumed in their info) load."""
+    from gancourse.checkpoint import FORMAT, save_atomic
+    from gancourse.models import Generator
+
+    G = Generator(**config).eval()
+    obj = {
+        "format": FORMAT,
+        "version": 1,
+        "kind": "generator",
+        "config": dict(config),
+        "state_dict": G.state_dict(),
+        "info": {"command": "python -m gancourse train dcgan --data art", "epochs": 40, "seed": 0},
+    }
+    save_atomic(obj, tmp_path / "old.pt")
+    loaded, info = load_generator_file(tmp_path / "old.pt")
+    assert info["epochs"] == 40 and "recipe" not in info
+    assert loaded.upsample == config.get("upsample", "transpose")
+    z = torch.randn(4, 8, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(z), G(z))
