@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from gancourse import losses, numpy_nn, train
-from gancourse.exercises.spec import Case, Exercise, OutSpec, Unusable, unpack
-from gancourse.exercises.tensors import as_float32, flat_params
+from gancourse.exercises.spec import Case, Exercise, OutSpec, unpack
+from gancourse.exercises.tensors import as_float32, flat_params, penalty_outputs, small_critic
 from gancourse.seeding import seeded
 
 
@@ -67,13 +67,6 @@ LINEAR_TO_TORCH = Exercise(
 )
 
 
-def _critic(dim: int, seed: int) -> nn.Module:
-    with seeded(seed):
-        return nn.Sequential(
-            nn.Flatten(), nn.Linear(dim, 16), nn.Tanh(), nn.Linear(16, 1), nn.Flatten(0)
-        )
-
-
 def _gp_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for shape in ((8, 2), (4, 1, 4, 4), (6, 3)):
@@ -89,24 +82,14 @@ def _gp_cases(rng: np.random.Generator) -> list[Case]:
 
 def _gp_run(c: Case, fn=None) -> dict:
     x_real, x_fake = as_float32(c["x_real"]), as_float32(c["x_fake"])
-    critic = _critic(int(np.prod(x_real.shape[1:])), int(c["seed"]))
+    critic = small_critic(int(np.prod(x_real.shape[1:])), int(c["seed"]))
     gen = torch.Generator().manual_seed(int(c["seed"]) + 1)
     if fn is None:  # the package draws eps itself with torch.rand (N, 1, ..., 1)
         gp = losses.gradient_penalty(critic, x_real, x_fake, generator=gen)
     else:
         eps = torch.rand((x_real.shape[0],) + (1,) * (x_real.dim() - 1), generator=gen)
         gp = fn(critic, x_real, x_fake, eps)
-    out = {"gp": gp}
-    if isinstance(gp, torch.Tensor) and gp.requires_grad:
-        # the penalty must be differentiable w.r.t. the critic's weights (create_graph=True)
-        (g,) = torch.autograd.grad(gp, [critic[1].weight], allow_unused=True)
-        out["grad_w"] = torch.zeros_like(critic[1].weight) if g is None else g
-    else:
-        out["grad_w"] = Unusable(
-            "a penalty with no graph to the critic's weights; "
-            "pass create_graph=True to torch.autograd.grad"
-        )
-    return out
+    return penalty_outputs("gp", gp, critic)
 
 
 GRADIENT_PENALTY = Exercise(

@@ -276,7 +276,9 @@ TRAIN_WITH_EMA = Exercise(
         "g_params": OutSpec(kind="tensor", rtol=1e-4, atol=1e-5, label="G's parameters"),
         "ema_params": OutSpec(kind="tensor", rtol=1e-4, atol=1e-5, label="G_ema's parameters"),
         "ema_buffers": OutSpec(
-            kind="tensor", rtol=1e-4, atol=1e-5,
+            kind="tensor",
+            rtol=1e-4,
+            atol=1e-5,
             label="G_ema's batch-norm statistics, re-estimated on its own outputs",
         ),
         "d_params": OutSpec(kind="tensor", rtol=1e-4, atol=1e-5, label="D's parameters"),

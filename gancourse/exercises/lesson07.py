@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
 from gancourse import lipschitz, losses
-from gancourse.exercises.spec import Case, Exercise, OutSpec, Unusable
-from gancourse.seeding import seeded
+from gancourse.exercises.spec import Case, Exercise, OutSpec
+from gancourse.exercises.tensors import penalty_outputs, small_critic
 
 
 def _conv_cases(rng: np.random.Generator) -> list[Case]:
@@ -62,31 +61,15 @@ def _r1_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _critic(dim: int, seed: int) -> nn.Module:
-    with seeded(seed):
-        return nn.Sequential(
-            nn.Flatten(), nn.Linear(dim, 16), nn.Tanh(), nn.Linear(16, 1), nn.Flatten(0)
-        )
-
-
 def _r1_run(c: Case, fn=None) -> dict:
     x = torch.tensor(c["x_real"], dtype=torch.float32)
-    critic = _critic(int(np.prod(x.shape[1:])), int(c["seed"]))
+    critic = small_critic(int(np.prod(x.shape[1:])), int(c["seed"]))
     if fn is None:
         x_req = x.clone().requires_grad_(True)
         penalty = losses.r1_penalty(critic(x_req), x_req)
     else:
         penalty = fn(critic, x.clone())
-    out = {"r1": penalty}
-    if isinstance(penalty, torch.Tensor) and penalty.requires_grad:
-        (g,) = torch.autograd.grad(penalty, [critic[1].weight], allow_unused=True)
-        out["grad_w"] = torch.zeros_like(critic[1].weight) if g is None else g
-    else:
-        out["grad_w"] = Unusable(
-            "a penalty with no graph to the critic's weights; "
-            "pass create_graph=True to torch.autograd.grad"
-        )
-    return out
+    return penalty_outputs("r1", penalty, critic)
 
 
 R1_PENALTY = Exercise(

@@ -1,10 +1,14 @@
-"""Small helpers the torch exercises share: inputs as float32 tensors, parameters as one vector."""
+"""Small helpers the torch exercises share: inputs as float32 tensors, parameters as one vector,
+the small critic of the penalty exercises and their outputs."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 from torch import nn
+
+from gancourse.exercises.spec import Unusable
+from gancourse.seeding import seeded
 
 
 def as_float32(a: np.ndarray) -> torch.Tensor:
@@ -15,3 +19,26 @@ def as_float32(a: np.ndarray) -> torch.Tensor:
 def flat_params(module: nn.Module) -> torch.Tensor:
     """All of ``module``'s parameters, detached and concatenated into one vector."""
     return torch.cat([p.detach().flatten() for p in module.parameters()])
+
+
+def small_critic(dim: int, seed: int) -> nn.Module:
+    """The penalty exercises' critic: flatten, Linear(dim, 16), tanh, Linear(16, 1)."""
+    with seeded(seed):
+        return nn.Sequential(
+            nn.Flatten(), nn.Linear(dim, 16), nn.Tanh(), nn.Linear(16, 1), nn.Flatten(0)
+        )
+
+
+def penalty_outputs(key: str, penalty, critic: nn.Module) -> dict:
+    """A penalty and its gradient with respect to ``critic``'s first weight matrix, which exists
+    only if the penalty was built with ``create_graph=True``."""
+    out = {key: penalty}
+    if isinstance(penalty, torch.Tensor) and penalty.requires_grad:
+        (g,) = torch.autograd.grad(penalty, [critic[1].weight], allow_unused=True)
+        out["grad_w"] = torch.zeros_like(critic[1].weight) if g is None else g
+    else:
+        out["grad_w"] = Unusable(
+            "a penalty with no graph to the critic's weights; "
+            "pass create_graph=True to torch.autograd.grad"
+        )
+    return out
