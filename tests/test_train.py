@@ -215,6 +215,22 @@ def test_ema_generator_is_kept_saved_and_resumed(tmp_path):
         _run(epochs=2, ema=0.9, resume=no_ema)
 
 
+def test_ema_statistics_are_re_estimated_once_per_step(monkeypatch):
+    """The last sample grid and the end of the run both want a refreshed EMA generator: the
+    statistics are measured once (they change only with a training step)."""
+    import gancourse.train.state as state
+
+    calls = []
+    real = state.refresh_batch_norm
+    def counted(G, seed):
+        calls.append(seed)
+        return real(G, seed=seed)
+
+    monkeypatch.setattr(state, "refresh_batch_norm", counted)
+    r = _run(epochs=1, ema=0.9)
+    assert calls and len(calls) == len(set(calls)) and calls[-1] == r.steps
+
+
 def test_lesson07_extras_train_and_stay_deterministic():
     for kwargs in ({"loss": "hinge", "augment": "translation,cutout", "r1": 1.0},
                    {"loss": "wgan", "n_critic": 2}, {"loss": "lsgan", "lr_d": 4e-4}):

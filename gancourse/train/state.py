@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ class Run:
     perm: Tensor | None = None
     perm_epoch: int = -1
     memory_format: torch.memory_format = torch.contiguous_format
+    _ema_refreshed_at: int = field(default=-1, repr=False)
 
     @classmethod
     def start(
@@ -116,8 +117,9 @@ class Run:
     @torch.no_grad()
     def refresh_ema(self) -> None:
         """Re-estimate the EMA generator's batch-norm statistics (see ``ema_update``)."""
-        if self.G_ema is not None:
+        if self.G_ema is not None and self._ema_refreshed_at != self.step:
             refresh_batch_norm(self.G_ema, seed=self.step)
+            self._ema_refreshed_at = self.step  # the average changes only with a step
 
     def snapshot(self) -> None:
         """Append G's images of the fixed noise (eval mode) to the history."""
