@@ -136,41 +136,36 @@ class Game:
         z = torch.randn(self.cfg.batch_size, self.cfg.z_dim, generator=self.gen)
         return self.G(z.to(self.device))
 
+    def d_move(self) -> tuple[Tensor, Tensor]:
+        """One ``d_step`` on fresh real points x / scale and G(z) for a fresh z.
+        Returns (loss_d, x_fake), x_fake still carrying G's graph."""
+        gp_weight = self.loss.gp_weight if self.cfg.gp_weight is None else self.cfg.gp_weight
+        x_real, x_fake = self.real_batch(), self.fake_batch()
+        loss_d, _, _ = d_step(
+            self.D,
+            self.loss,
+            self.opt_d,
+            x_real,
+            x_fake,
+            gp_weight=gp_weight,
+            generator=self.gen_penalty,
+        )
+        return loss_d, x_fake
+
     def play_round(self) -> tuple[float, float]:
-        """``d_steps`` D steps, each on fresh real points x / scale and a fresh z, then one G
-        step on the last ``x_fake``. Returns (loss_d, loss_g) as floats."""
-        cfg = self.cfg
-        gp_weight = self.loss.gp_weight if cfg.gp_weight is None else cfg.gp_weight
-        for _ in range(cfg.d_steps):
-            x_real = self.real_batch()
-            x_fake = self.fake_batch()
-            loss_d, _, _ = d_step(
-                self.D,
-                self.loss,
-                self.opt_d,
-                x_real,
-                x_fake,
-                gp_weight=gp_weight,
-                generator=self.gen_penalty,
-            )
+        """``d_steps`` D moves, then one G step on the last ``x_fake``.
+        Returns (loss_d, loss_g) as floats."""
+        for _ in range(self.cfg.d_steps):
+            loss_d, x_fake = self.d_move()
         loss_g = g_step(self.D, self.loss, self.opt_g, x_fake)
         return float(loss_d), float(loss_g)
 
     def discriminator_turn(self, steps: int) -> float:
-        """Only D moves: ``steps`` calls of ``d_step`` against the current, fixed G.
+        """Only D moves: ``steps`` D moves against the current, fixed G.
         Returns the last D loss. (Lesson 03's best-response experiment.)"""
-        gp_weight = self.loss.gp_weight if self.cfg.gp_weight is None else self.cfg.gp_weight
         loss_d = torch.tensor(float("nan"))
         for _ in range(steps):
-            loss_d, _, _ = d_step(
-                self.D,
-                self.loss,
-                self.opt_d,
-                self.real_batch(),
-                self.fake_batch(),
-                gp_weight=gp_weight,
-                generator=self.gen_penalty,
-            )
+            loss_d, _ = self.d_move()
         return float(loss_d)
 
     def generator_turn(self, steps: int) -> float:
