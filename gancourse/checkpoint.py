@@ -89,15 +89,24 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> dict[st
     return obj
 
 
+# keys a generator's config has only for some kinds (lesson 08): the class that takes them
+_KINDS = {"n_classes": "ConditionalGenerator", "n_cat": "InfoGenerator"}
+
+
 def generator_config(generator: Generator) -> dict[str, int | str]:
     """The constructor arguments that rebuild ``generator``'s architecture."""
-    return {
-        "z_dim": generator.z_dim,
-        "width": generator.width,
-        "image_size": generator.image_size,
-        "channels": generator.channels,
-        "upsample": generator.upsample,
-    }
+    keys = ("z_dim", "width", "image_size", "channels", "upsample", "n_classes", "n_cat", "n_cont")
+    return {k: getattr(generator, k) for k in keys if hasattr(generator, k)}
+
+
+def _generator_class(config: dict[str, Any]) -> type[Generator]:
+    """Generator, or the conditional kind whose extra argument the config holds."""
+    for key, name in _KINDS.items():
+        if key in config:
+            from gancourse import conditional
+
+            return getattr(conditional, name)
+    return Generator
 
 
 def save_generator_file(
@@ -130,12 +139,13 @@ def load_generator_file(
         config, state, info = obj["config"], obj["state_dict"], obj.get("info", {})
     else:
         raise CheckpointError(f"{str(path)!r} holds no generator (kind={obj.get('kind')!r})")
-    generator = Generator(**config)
+    generator = _generator_class(config)(**config)
     try:
         generator.load_state_dict(state)
     except RuntimeError as exc:
         raise CheckpointError(
-            f"weights in {str(path)!r} do not fit Generator({config}): {str(exc)[:300]}"
+            f"weights in {str(path)!r} do not fit {type(generator).__name__}({config}): "
+            f"{str(exc)[:300]}"
         ) from exc
     info = {**info, "config": dict(config)}
     return generator.to(device).eval(), info

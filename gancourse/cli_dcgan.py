@@ -54,6 +54,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "trainer (gancourse.train), and write (N, C, H, W) float32 samples in [-1, 1] to "
         "--samples-out. Flags left out take the recipe's value.",
     )
+    add_training_arguments(p, ".npy")
+    p.set_defaults(func=run)
+    return p
+
+
+def add_training_arguments(p: argparse.ArgumentParser, suffix: str) -> None:
+    """The flags every image-GAN command shares (dcgan, and lesson 08's cgan and infogan):
+    data, recipe and its fields, budget, seed, samples file (ending in ``suffix``), files."""
     arg = p.add_argument
     arg("--data", default="art", help="dataset for gancourse.data.load_images (default: art)")
     arg(
@@ -65,7 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     arg("--epochs", type=int, help="total passes over the data")
     arg("--minutes", type=float, help="wall-clock budget in minutes (with or instead of --epochs)")
     arg("--seed", type=int, default=0, help="seeds the weights, data order, noise and samples")
-    arg("--samples-out", type=Path, required=True, help="where to write the samples (.npy)")
+    arg("--samples-out", type=Path, required=True, help=f"where to write the samples ({suffix})")
     arg("--n-samples", type=int, default=64, help="number of samples to write (default 64)")
     arg("--checkpoint", type=Path, help="write a resumable checkpoint here every epoch")
     arg("--resume", type=Path, help="continue from this checkpoint (same settings)")
@@ -82,8 +90,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             arg(flag, dest=field, type=kind, help=text)
     arg("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     arg("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
-    return p
 
 
 def _flag(text: str) -> bool:
@@ -92,7 +98,7 @@ def _flag(text: str) -> bool:
     return text == "1"
 
 
-def _recipe_from_args(args: argparse.Namespace):
+def recipe_from_args(args: argparse.Namespace):
     from gancourse.recipes import recipe
 
     changes = {
@@ -107,10 +113,10 @@ def _recipe_from_args(args: argparse.Namespace):
     return recipe(args.recipe, **changes)
 
 
-def _check(args: argparse.Namespace) -> str | None:
+def check_arguments(args: argparse.Namespace, suffix: str = ".npy") -> str | None:
     """The first thing wrong with the arguments, said plainly, or None."""
-    if args.samples_out.suffix != ".npy":
-        return f"--samples-out must end in .npy, got {str(args.samples_out)!r}"
+    if args.samples_out.suffix != suffix:
+        return f"--samples-out must end in {suffix}, got {str(args.samples_out)!r}"
     if args.epochs is None and args.minutes is None:
         return "give a budget: --epochs E and/or --minutes M"
     if (args.epochs is not None and args.epochs < 1) or args.n_samples < 1:
@@ -120,29 +126,44 @@ def _check(args: argparse.Namespace) -> str | None:
     return None
 
 
-def run(args: argparse.Namespace) -> int:
-    from gancourse.checkpoint import CheckpointError
+class CommandError(Exception):
+    """Stop a training command with this message and exit code."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+def load_data(args: argparse.Namespace, suffix: str):
+    """(recipe, images, labels) for the arguments; :class:`CommandError` (code 2) if wrong."""
     from gancourse.data import load_images
-    from gancourse.train import TrainingDiverged, train_gan
 
     try:
-        problem = _check(args)
+        problem = check_arguments(args, suffix)
         if problem:
             raise ValueError(problem)
-        rec = _recipe_from_args(args)
+        rec = recipe_from_args(args)
         n = rec.n_images if args.data == "art" else None  # other data: the whole set
-        images, _ = load_images(args.data, size=args.image_size, n=n, seed=args.data_seed)
+        images, labels = load_images(args.data, size=args.image_size, n=n, seed=args.data_seed)
     except (ValueError, TypeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    generator, discriminator = rec.models(args.image_size, images.shape[1], seed=args.seed)
+        raise CommandError(str(exc), 2) from exc
+    return rec, images, labels
+
+
+def train_from_args(args: argparse.Namespace, rec, G, D, images, **extra):
+    """``train_gan`` with the command's budget, seed and files; errors as
+    :class:`CommandError` (2: bad input or checkpoint, 1: diverged, 130: interrupted)."""
+    from gancourse.checkpoint import CheckpointError
+    from gancourse.train import TrainingDiverged, train_gan
+
     print(f"recipe {rec.describe()}", flush=True)
     try:
         result = train_gan(
-            generator,
-            discriminator,
+            G,
+            D,
             images,
             **rec.train_kwargs(),
+            **extra,
             epochs=args.epochs,
             minutes=args.minutes,
             seed=args.seed,
@@ -152,14 +173,22 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.quiet,
         )
     except (CheckpointError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise CommandError(str(exc), 2) from exc
     except TrainingDiverged as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        raise CommandError(str(exc), 1) from exc
     if result.interrupted:
-        print("interrupted: no samples written", file=sys.stderr)
-        return 130
+        raise CommandError("interrupted: no samples written", 130)
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        rec, images, _ = load_data(args, ".npy")
+        G, D = rec.models(args.image_size, images.shape[1], seed=args.seed)
+        result = train_from_args(args, rec, G, D, images)
+    except CommandError as exc:
+        print(f"error: {exc}" if exc.code != 130 else str(exc), file=sys.stderr)
+        return exc.code
     _write_outputs(args, rec, result, len(images))
     return 0
 
@@ -167,42 +196,57 @@ def run(args: argparse.Namespace) -> int:
 def _write_outputs(args: argparse.Namespace, rec, result, n_images: int) -> None:
     import torch
 
-    from gancourse.checkpoint import save_atomic, save_generator_file
+    from gancourse.checkpoint import save_atomic
     from gancourse.models import sample
 
     G = result.sampling_generator
     array = sample(G, args.n_samples, seed=args.seed).to(torch.float32).contiguous().numpy()
     save_atomic(array, args.samples_out, write=lambda a, f: np.save(f, a))
+    report_samples(result, array, args.samples_out)
+    export_generator(args, "dcgan", rec, result, n_images)
+
+
+def report_samples(result, images: np.ndarray, path: Path) -> None:
     print(
         f"trained {result.steps} steps in {result.seconds:.0f} s "
-        f"({result.images_per_second:.0f} images/s); wrote {array.shape} samples in "
-        f"[{array.min():.2f}, {array.max():.2f}] to {args.samples_out}"
+        f"({result.images_per_second:.0f} images/s); wrote {images.shape} samples in "
+        f"[{images.min():.2f}, {images.max():.2f}] to {path}"
     )
-    if args.export_generator is not None:
-        argv = sys.argv[3:]
-        if "--resume" in argv:  # resuming is exact: the same command without it gives this G
-            i = argv.index("--resume")
-            argv = argv[:i] + argv[i + 2 :]
-        command = (
-            "python -m gancourse train dcgan " + shlex.join(argv)
-            if sys.argv[1:3] == ["train", "dcgan"]
-            else ""
-        )
-        info = {
-            "command": command,
-            "data": args.data,
-            "n_images": n_images,
-            "data_seed": args.data_seed,
-            "epochs": args.epochs,
-            "minutes": args.minutes,
-            "steps": result.steps,
-            "seconds": round(result.seconds, 1),  # of this session (the last, when resumed)
-            "resumed": args.resume is not None,
-            "seed": args.seed,
-            "recipe": rec.name,
-            "settings": rec.describe(),
-            "torch": str(torch.__version__),
-            "ema": bool(result.generator_ema is not None),
-        }
-        save_generator_file(G, args.export_generator, info)
-        print(f"wrote the generator's weights to {args.export_generator}")
+
+
+def export_generator(args: argparse.Namespace, target: str, rec, result, n_images: int) -> None:
+    """With ``--export-generator``: the sampling generator's file, with the command that made
+    it (``python -m gancourse train <target> ...``) and the run's details in its metadata."""
+    import torch
+
+    from gancourse.checkpoint import save_generator_file
+
+    if args.export_generator is None:
+        return
+    argv = sys.argv[3:]
+    if "--resume" in argv:  # resuming is exact: the same command without it gives this G
+        i = argv.index("--resume")
+        argv = argv[:i] + argv[i + 2 :]
+    command = (
+        f"python -m gancourse train {target} " + shlex.join(argv)
+        if sys.argv[1:3] == ["train", target]
+        else ""
+    )
+    info = {
+        "command": command,
+        "data": args.data,
+        "n_images": n_images,
+        "data_seed": args.data_seed,
+        "epochs": args.epochs,
+        "minutes": args.minutes,
+        "steps": result.steps,
+        "seconds": round(result.seconds, 1),  # of this session (the last, when resumed)
+        "resumed": args.resume is not None,
+        "seed": args.seed,
+        "recipe": rec.name,
+        "settings": rec.describe(),
+        "torch": str(torch.__version__),
+        "ema": bool(result.generator_ema is not None),
+    }
+    save_generator_file(result.sampling_generator, args.export_generator, info)
+    print(f"wrote the generator's weights to {args.export_generator}")

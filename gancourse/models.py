@@ -191,14 +191,18 @@ def sample_latents(n: int, z_dim: int, *, seed: int = 0) -> Tensor:
 
 
 @torch.no_grad()
-def generate(generator: nn.Module, z: Tensor, *, batch_size: int = 256) -> Tensor:
+def generate(
+    generator: nn.Module, z: Tensor, condition: Tensor | None = None, *, batch_size: int = 256
+) -> Tensor:
     """G(z) for z (N, z_dim) or (z_dim,) in eval mode, without gradients, batch by batch.
 
     Runs on the generator's device and returns (N, ...) on the CPU (images (N, C, H, W) in
-    [-1, 1] for an image G); the generator's train/eval mode is restored afterwards.
+    [-1, 1] for an image G); the generator's train/eval mode is restored afterwards. A
+    generator that takes a condition (lesson 08) gets ``condition`` (N, ...): G(z, condition).
     """
     if z.dim() == 1:
         z = z[None]
+        condition = None if condition is None else condition[None]
     try:
         device = next(generator.parameters()).device
     except StopIteration:  # a parameter-free generator
@@ -206,9 +210,10 @@ def generate(generator: nn.Module, z: Tensor, *, batch_size: int = 256) -> Tenso
     was_training = generator.training
     generator.eval()
     try:
-        out = [
-            generator(z[i : i + batch_size].to(device)).cpu() for i in range(0, len(z), batch_size)
-        ]
+        out = []
+        for i in range(0, len(z), batch_size):
+            args = [t[i : i + batch_size].to(device) for t in (z, condition) if t is not None]
+            out.append(generator(*args).cpu())
     finally:
         generator.train(was_training)
     return torch.cat(out)
@@ -230,8 +235,9 @@ def refresh_batch_norm(
     collected by *other* weights, so in eval mode they would shift and scale every feature
     map wrongly. Runs ``latents`` (an iterable of z batches (B, z_dim)), or else ``n_batches``
     batches of z ~ N(0, I) drawn with ``seed``, through G in train mode with a cumulative
-    average (``momentum=None``), then restores G's mode and momenta. A generator without
-    batch norm is returned unchanged. Returns ``generator``.
+    average (``momentum=None``), then restores G's mode and momenta. A generator that takes a
+    condition gets conditions from its ``random_condition`` (balanced labels, InfoGAN's codes).
+    A generator without batch norm is returned unchanged. Returns ``generator``.
     """
     norms = [m for m in generator.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not norms:
@@ -248,14 +254,19 @@ def refresh_batch_norm(
         latents = (
             torch.randn(batch_size, generator.z_dim, generator=gen) for _ in range(n_batches)
         )
+    draw, gen_y = getattr(generator, "random_condition", None), torch.Generator().manual_seed(seed)
     for z in latents:
-        generator(z.to(device))
+        y = () if draw is None else (draw(len(z), gen_y).to(device),)
+        generator(z.to(device), *y)
     for m, momentum in zip(norms, momenta):
         m.momentum = momentum
     generator.train(was_training)
     return generator
 
 
-def sample(generator: nn.Module, n: int, *, seed: int = 0) -> Tensor:
-    """n samples of ``generator`` (eval mode, on the CPU) from z ~ N(0, I) drawn with ``seed``."""
-    return generate(generator, sample_latents(n, generator.z_dim, seed=seed))
+def sample(
+    generator: nn.Module, n: int, *, seed: int = 0, condition: Tensor | None = None
+) -> Tensor:
+    """n samples of ``generator`` (eval mode, on the CPU) from z ~ N(0, I) drawn with ``seed``
+    (and ``condition`` (n, ...) for a generator that takes one)."""
+    return generate(generator, sample_latents(n, generator.z_dim, seed=seed), condition)

@@ -9,9 +9,10 @@
   weights, more training images. The default of ``python -m gancourse train dcgan`` and the
   start of lessons 08-10.
 
-A recipe builds its models (:meth:`Recipe.models`) and gives :func:`gancourse.train.train_gan`
-its keyword arguments (:meth:`Recipe.train_kwargs`); change any field with
-``recipe("recommended", lr_d=4e-4)``.
+A recipe builds its models (:meth:`Recipe.models`; lesson 08's conditional pair with
+:meth:`Recipe.conditional_models`, InfoGAN's with :meth:`Recipe.info_models`) and gives
+:func:`gancourse.train.train_gan` its keyword arguments (:meth:`Recipe.train_kwargs`); change
+any field with ``recipe("recommended", lr_d=4e-4)``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from gancourse.conditional.models import (
+    ConditionalDiscriminator,
+    ConditionalGenerator,
+    InfoDiscriminator,
+    InfoGenerator,
+)
 from gancourse.losses import LOSSES
 from gancourse.models import NORMS, UPSAMPLE, Discriminator, Generator
 from gancourse.seeding import seeded
@@ -70,6 +77,41 @@ class Recipe:
             D = Discriminator(
                 self.d_width, image_size, channels, norm=self.d_norm, mbstd=self.mbstd
             )
+        return G, D
+
+    def conditional_models(
+        self,
+        n_classes: int,
+        image_size: int = 32,
+        channels: int = 3,
+        *,
+        condition: str = "projection",
+        seed: int = 0,
+    ) -> tuple[ConditionalGenerator, ConditionalDiscriminator]:
+        """The recipe's networks made conditional (lesson 08): G with class-conditional batch
+        norm, D with the label fed by ``condition`` ("projection" or "concat")."""
+        with seeded(seed):
+            G = ConditionalGenerator(
+                self.z_dim, n_classes, self.g_width, image_size, channels, self.upsample
+            )
+            D = ConditionalDiscriminator(
+                n_classes, self.d_width, image_size, channels,
+                condition=condition, norm=self.d_norm, mbstd=self.mbstd,
+            )  # fmt: skip
+        return G, D
+
+    def info_models(
+        self, n_cat: int = 6, n_cont: int = 2, image_size: int = 32, channels: int = 3, *, seed=0
+    ) -> tuple[InfoGenerator, InfoDiscriminator]:
+        """InfoGAN's pair with the recipe's networks: G reads [z, code], D has a Q head."""
+        with seeded(seed):
+            G = InfoGenerator(
+                self.z_dim, n_cat, n_cont, self.g_width, image_size, channels, self.upsample
+            )
+            D = InfoDiscriminator(
+                n_cat, n_cont, self.d_width, image_size, channels,
+                norm=self.d_norm, mbstd=self.mbstd,
+            )  # fmt: skip
         return G, D
 
     def train_kwargs(self) -> dict[str, Any]:

@@ -2,10 +2,12 @@
 
 Each step plays ``n_critic`` discriminator steps and one generator step with
 :func:`gancourse.train.steps.d_step` and :func:`~gancourse.train.steps.g_step`, the very
-functions lessons 03 and 05 show. Around them: a progress bar with the live losses,
-fixed-noise sample grids, a history of the losses and of D's outputs, atomic and exactly
-resumable checkpoints, a clean stop on Ctrl-C, divergence checks, an optional moving
-average of G's weights, and a wall-clock budget (``minutes``) for same-budget comparisons.
+functions lessons 03 and 05 show (lesson 08 adds a condition: the real images' ``labels``
+for a conditional GAN, or InfoGAN's mutual-information term ``info``, as arguments).
+Around them: a progress bar with the live losses, fixed-noise sample grids, a history of the
+losses and of D's outputs, atomic and exactly resumable checkpoints, a clean stop on Ctrl-C,
+divergence checks, an optional moving average of G's weights, and a wall-clock budget
+(``minutes``) for same-budget comparisons.
 
 Host syncs: the per-step statistics stay on the device and reach the host once every
 ``sync_every`` steps, plus once per sample grid and per checkpoint.
@@ -26,9 +28,11 @@ from torch import Tensor, nn
 
 from gancourse.augment import augmenter
 from gancourse.checkpoint import generator_config
+from gancourse.conditional.info import info_term
 from gancourse.device import get_device
 from gancourse.losses import GANLoss, get_loss
 from gancourse.train.history import History, StatsBuffer, TrainingDiverged, divergence_advice
+from gancourse.train.inputs import check_condition, check_images
 from gancourse.train.state import Run
 from gancourse.train.steps import d_step, ema_update, g_step
 
@@ -60,6 +64,7 @@ def train_gan(
     generator: nn.Module,
     discriminator: nn.Module,
     images: Tensor,
+    labels: Tensor | None = None,
     *,
     loss: str | GANLoss = "nonsaturating",
     epochs: int | None = None,
@@ -77,6 +82,7 @@ def train_gan(
     r1_every: int = 1,
     gp: float | None = None,
     clip: float | None = None,
+    info: float = 0.0,
     seed: int = 0,
     device: torch.device | str | None = None,
     n_fixed: int = 36,
@@ -106,6 +112,10 @@ def train_gan(
       images in both steps), ``r1`` (gamma of the R1 penalty; ``r1_every`` = k > 1 applies
       it on every k-th step only, k times as strong: the "lazy" R1 of StyleGAN2), ``gp`` /
       ``clip`` (gradient penalty weight / weight clipping; default: the loss's own).
+    - Lesson 08's conditions: ``labels`` (N,) of the real images make a conditional GAN
+      (G(z, y) and D(x, y), e.g. :mod:`gancourse.conditional`; each fake batch's labels are
+      drawn balanced over the classes); ``info`` (lambda > 0, an InfoGenerator and an
+      InfoDiscriminator) adds lambda times InfoGAN's mutual-information loss to both steps.
     - Randomness comes from generators seeded by ``seed`` (the global RNG is not touched):
       two runs with the same seed, models and device give the same losses. Initialise the
       models yourself; they are moved to ``device`` (default :func:`get_device`).
@@ -123,7 +133,7 @@ def train_gan(
       ``sync_every - 1`` steps).
     """
     o = TrainOptions(**{k: v for k, v in locals().items() if k in _OPTION_NAMES})
-    run = _start(generator, discriminator, images, o)
+    run = _start(generator, discriminator, images, labels, o)
     plan = _Plan.make(run, o)
     G, D, loss, aug = run.G, run.D, o.loss, plan.augment
     stats = StatsBuffer(
@@ -137,12 +147,12 @@ def train_gan(
     start_step, t0, interrupted = run.step, time.perf_counter(), False
     try:
         while run.step < plan.total and o.clock() < plan.deadline:
-            for x_real, z in zip(*run.next_batches()):  # n_critic D steps, then one G step
-                x_fake = G(z)
+            for x_real, y_real, z, y in zip(*run.next_batches()):  # n_critic D steps, 1 G step
+                x_fake = G(z) if y is None else G(z, y)
                 loss_d, d_real, d_fake = d_step(
-                    D, loss, run.opt_d, x_real, x_fake, augment=aug, **plan.penalties(run.step)
+                    D, loss, run.opt_d, x_real, x_fake, augment=aug, **plan.d_args(run, y_real, y)
                 )
-            loss_g = g_step(D, loss, run.opt_g, x_fake, augment=aug)
+            loss_g = g_step(D, loss, run.opt_g, x_fake, augment=aug, **plan.g_args(run, y))
             if run.G_ema is not None:
                 ema_update(run.G_ema, G, o.ema)
             run.step += 1
@@ -195,6 +205,7 @@ class TrainOptions:
     r1_every: int
     gp: float | None
     clip: float | None
+    info: float
     seed: int
     device: torch.device | str | None
     n_fixed: int
@@ -224,6 +235,8 @@ class TrainOptions:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"ema must be a decay in [0, 1) (0 = off), got {self.ema!r}")
+        if not self.info >= 0.0:
+            raise ValueError(f"info must be a weight >= 0 (0 = off), got {self.info!r}")
 
 
 _OPTION_NAMES = frozenset(TrainOptions.__dataclass_fields__)
@@ -242,11 +255,26 @@ class _Plan:
     r1: float
     r1_every: int
     augment: Callable[[Tensor], Tensor] | None
+    info: float
 
     def penalties(self, step: int) -> dict[str, Any]:
         """The D step's penalty arguments at ``step``: the lazy R1 only on every k-th step."""
         r1 = self.r1 * self.r1_every if step % self.r1_every == 0 else 0.0
         return {**self.extras, "r1_weight": r1}
+
+    def d_args(self, run: Run, y_real: Tensor | None, y: Tensor | None) -> dict[str, Any]:
+        """The D step's penalties and condition: the labels of both batches for a conditional
+        D, or InfoGAN's term on the code ``y`` that painted the fake batch."""
+        args = self.penalties(run.step)
+        if self.info:
+            return {**args, "extra": info_term(run.D, y, self.info)}
+        return args if run.labels is None else {**args, "y_real": y_real, "y_fake": y}
+
+    def g_args(self, run: Run, y: Tensor | None) -> dict[str, Any]:
+        """The G step's condition (as in :meth:`d_args`)."""
+        if self.info:
+            return {"extra": info_term(run.D, y, self.info)}
+        return {} if run.labels is None else {"y_fake": y}
 
     @classmethod
     def make(cls, run: Run, o: TrainOptions) -> _Plan:
@@ -266,21 +294,24 @@ class _Plan:
             r1=o.r1,
             r1_every=o.r1_every,
             augment=augmenter(o.augment, run.gen_z) if o.augment else None,
+            info=o.info,
         )
 
 
-def _start(generator: nn.Module, discriminator: nn.Module, images: Tensor, o: TrainOptions) -> Run:
+def _start(
+    generator: nn.Module, discriminator: nn.Module, images: Tensor, labels, o: TrainOptions
+) -> Run:
     """Check the images, move everything to the device, start (or resume) the run."""
-    _check_images(images, o.batch_size * o.n_critic)
+    check_images(images, o.batch_size * o.n_critic)
+    check_condition(generator, discriminator, images, labels, o.info)
     dev = get_device(None if o.device is None else str(o.device))
     use_nhwc = o.channels_last if o.channels_last is not None else dev.type in ("cpu", "cuda")
     fmt = torch.channels_last if use_nhwc else torch.contiguous_format
     G = generator.to(dev, memory_format=fmt).train()
     D = discriminator.to(dev, memory_format=fmt).train()
     data = images.to(dev, torch.float32).contiguous(memory_format=fmt)
-    d_config = {
-        k: getattr(D, k) for k in ("width", "image_size", "channels", "norm") if hasattr(D, k)
-    }
+    d_keys = ("width", "image_size", "channels", "norm", "n_classes", "condition", "n_cat")
+    d_config = {k: getattr(D, k) for k in d_keys if hasattr(D, k)}
     config = {
         "generator": generator_config(G),
         "discriminator": d_config,
@@ -293,6 +324,7 @@ def _start(generator: nn.Module, discriminator: nn.Module, images: Tensor, o: Tr
         "betas": list(o.betas),
         "optimizer": o.optimizer,
         "seed": o.seed,
+        **({"info": o.info} if o.info else {}),
     }
     run = Run.start(
         G,
@@ -308,6 +340,7 @@ def _start(generator: nn.Module, discriminator: nn.Module, images: Tensor, o: Tr
         d_output=o.loss.d_output,
         optimizer=o.optimizer,
         memory_format=fmt,
+        labels=labels,
     )
     if o.resume is not None:
         run.resume(o.resume)
@@ -330,21 +363,6 @@ def _finish(run: Run, stats: StatsBuffer, ckpt: str | None, stopped_by_clock: bo
             run.snapshot()
         if ckpt is not None:
             run.save(ckpt)
-
-
-def _check_images(images: Tensor, needed: int) -> None:
-    if not isinstance(images, Tensor) or images.dim() != 4:
-        shape = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
-        raise ValueError(f"images must be a tensor (N, C, H, W), got {shape}")
-    if len(images) < needed:
-        raise ValueError(
-            f"need at least batch_size * n_critic = {needed} images, got {len(images)}"
-        )
-    lo, hi = float(images.min()), float(images.max())
-    if lo < -1.0 - 1e-4 or hi > 1.0 + 1e-4:
-        raise ValueError(
-            f"images must be in [-1, 1] (G ends in tanh), got values in [{lo:.3g}, {hi:.3g}]"
-        )
 
 
 def _progress_bar(show: bool, total: float, initial: int, name: str) -> Any:

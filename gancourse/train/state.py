@@ -2,7 +2,9 @@
 
 A :class:`Run` holds the models, their optimisers, the EMA copy of G, the two random
 generators (data order on the CPU; noise, penalty and augmentation on the device), the
-position in the data, the fixed noise of the sample grids and the history. :meth:`Run.save`
+position in the data, the fixed noise (and condition) of the sample grids and the history.
+A generator that takes a condition (lesson 08: labels, or InfoGAN's codes) draws it with its
+``random_condition(n, generator)`` from the noise generator, right after z. :meth:`Run.save`
 writes it atomically; :meth:`Run.resume` reads it back, so a resumed run gives exactly the
 losses of an uninterrupted one (on the CPU).
 """
@@ -42,6 +44,8 @@ class Run:
     fixed_z: Tensor
     history: History
     config: dict[str, Any]
+    labels: Tensor | None = None  # (N,) the real images' labels, for a conditional D
+    fixed_y: Tensor | None = None  # the condition of the sample grids
     step: int = 0
     perm: Tensor | None = None
     perm_epoch: int = -1
@@ -65,11 +69,13 @@ class Run:
         d_output: str,
         optimizer: str = "adam",
         memory_format: torch.memory_format = torch.contiguous_format,
+        labels: Tensor | None = None,
     ) -> Run:
         """A fresh run: ``optimizer`` (Adam with ``betas``, or RMSprop as in the first WGAN
         paper) for both nets, random generators seeded from ``seed``."""
         dev = data.device
         gen_data = torch.Generator().manual_seed(seed)
+        grid = getattr(G, "grid_condition", None)
         return cls(
             G=G,
             D=D,
@@ -84,6 +90,8 @@ class Run:
             fixed_z=torch.randn(n_fixed, G.z_dim, generator=gen_data).to(dev),
             history=History(d_output=d_output),
             config=config,
+            labels=None if labels is None else labels.to(dev),
+            fixed_y=None if grid is None else grid(n_fixed).to(dev),
             memory_format=memory_format,
         )
 
@@ -91,8 +99,9 @@ class Run:
     def steps_per_epoch(self) -> int:
         return len(self.data) // (self.batch_size * self.n_critic)
 
-    def next_batches(self) -> tuple[list[Tensor], list[Tensor]]:
-        """The ``n_critic`` real batches and noise batches of the current step."""
+    def next_batches(self) -> tuple[list[Tensor], list, list[Tensor], list]:
+        """The ``n_critic`` real batches, their labels (None without labels), noise batches
+        and the generator's conditions (None for a generator that takes none)."""
         epoch, s = divmod(self.step, self.steps_per_epoch)
         if self.perm_epoch != epoch:  # a new shuffle at the start of every epoch
             self.perm = torch.randperm(len(self.data), generator=self.gen_data).to(self.data.device)
@@ -101,13 +110,16 @@ class Run:
         rows = self.perm[s * b : (s + 1) * b].view(self.n_critic, self.batch_size)
         fmt = self.memory_format
         x_real = [self.data.index_select(0, r).contiguous(memory_format=fmt) for r in rows]
-        z = [
-            torch.randn(
-                self.batch_size, self.G.z_dim, device=self.data.device, generator=self.gen_z
-            )
-            for _ in range(self.n_critic)
-        ]
-        return x_real, z
+        y_real = [None if self.labels is None else self.labels[r] for r in rows]
+        z, y_fake = [], []
+        draw = getattr(self.G, "random_condition", None)
+        for _ in range(self.n_critic):
+            z.append(self._randn(self.G.z_dim))
+            y_fake.append(None if draw is None else draw(self.batch_size, self.gen_z))
+        return x_real, y_real, z, y_fake
+
+    def _randn(self, dim: int) -> Tensor:
+        return torch.randn(self.batch_size, dim, device=self.data.device, generator=self.gen_z)
 
     @property
     def sampling_generator(self) -> nn.Module:
@@ -127,7 +139,8 @@ class Run:
         G = self.sampling_generator
         was_training = G.training
         G.eval()
-        self.history.samples.append((self.step, G(self.fixed_z).to("cpu", torch.float32)))
+        x = G(self.fixed_z) if self.fixed_y is None else G(self.fixed_z, self.fixed_y)
+        self.history.samples.append((self.step, x.to("cpu", torch.float32)))
         G.train(was_training)
 
     def save(self, path: str | os.PathLike) -> Path:
@@ -146,6 +159,7 @@ class Run:
             "opt_d": self.opt_d.state_dict(),
             "rng": {"data": self.gen_data.get_state(), "z": self.gen_z.get_state()},
             "fixed_z": self.fixed_z.cpu(),
+            "fixed_y": None if self.fixed_y is None else self.fixed_y.cpu(),
             "history": self.history.to_dict(),
         }
         if self.G_ema is not None:
@@ -173,6 +187,8 @@ class Run:
         self.gen_data.set_state(state["rng"]["data"])
         self.gen_z.set_state(state["rng"]["z"])
         self.fixed_z = state["fixed_z"].to(dev)
+        if state.get("fixed_y") is not None:
+            self.fixed_y = state["fixed_y"].to(dev)
         self.history = History.from_dict(state["history"])
 
 

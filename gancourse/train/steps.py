@@ -36,6 +36,7 @@ def d_step(
     r1_weight: float = 0.0,
     clip: float = 0.0,
     generator: torch.Generator | None = None,
+    extra: Callable[[Tensor], Tensor] | None = None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """One discriminator update: push D(x_real) up and D(x_fake) down.
 
@@ -43,10 +44,12 @@ def d_step(
     the labels: D(x_real, y_real), D(x_fake, y_fake). Extras (lesson 07): ``augment`` (the
     same random augmentation on real and fake images), ``gp_weight`` (WGAN-GP, its mixing
     weights drawn from ``generator``), ``r1_weight`` (gamma of the R1 penalty on real
-    images), ``clip`` (WGAN: clip D's weights to [-clip, clip] after the update).
+    images), ``clip`` (WGAN: clip D's weights to [-clip, clip] after the update). Lesson 08:
+    ``extra(x_fake)``, a term added to D's loss (InfoGAN's mutual-information term, which
+    trains Q and D's shared body; it sees the fake batch before any augmentation).
     Returns ``(loss_d, d_real, d_fake)``, detached (no host sync).
     """
-    x_fake = x_fake.detach()
+    x_fake = x_fake_plain = x_fake.detach()
     if augment is not None:
         x_real, x_fake = augment(x_real), augment(x_fake)
     if r1_weight:
@@ -59,6 +62,8 @@ def d_step(
         loss_d = loss_d + gp_weight * gradient_penalty(critic, x_real, x_fake, generator=generator)
     if r1_weight:
         loss_d = loss_d + r1_weight / 2 * r1_penalty(d_real, x_real)
+    if extra is not None:
+        loss_d = loss_d + extra(x_fake_plain)
     opt_d.zero_grad(set_to_none=True)
     loss_d.backward()
     opt_d.step()
@@ -75,18 +80,22 @@ def g_step(
     *,
     y_fake: Tensor | None = None,
     augment: Augment | None = None,
+    extra: Callable[[Tensor], Tensor] | None = None,
 ) -> Tensor:
     """One generator update: make D call ``x_fake = G(z)`` (or G(z, y_fake)) real.
 
     ``x_fake`` must still carry G's graph: the loss flows back through D into G. D is
     frozen while it judges, so no gradient is computed for D's weights and only G (the
-    parameters of ``opt_g``) changes. Returns ``loss_g``, detached.
+    parameters of ``opt_g``) changes. ``extra(x_fake)`` (lesson 08): a term added to G's loss,
+    computed while D is frozen (InfoGAN: make the code readable by Q). Returns ``loss_g``,
+    detached.
     """
+    x_plain = x_fake
     if augment is not None:
         x_fake = augment(x_fake)
     with frozen(D):
         d_fake = D(x_fake) if y_fake is None else D(x_fake, y_fake)
-    loss_g = loss.g_loss(d_fake)
+        loss_g = loss.g_loss(d_fake) + (0.0 if extra is None else extra(x_plain))
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     opt_g.step()
