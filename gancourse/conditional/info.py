@@ -21,6 +21,7 @@ Q and D's body, ``g_step(..., extra=)`` for G): :func:`info_term`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -68,6 +69,14 @@ def info_loss(q_logits: Tensor, q_mean: Tensor, code: Tensor) -> Tensor:
     return categorical + continuous
 
 
+def gaussian_code_nll(u: Tensor, mean: Tensor, log_std: Tensor) -> Tensor:
+    """-log N(u; mean, exp(log_std)^2) of continuous codes u (N, M), summed over the M codes
+    and averaged over the batch: the InfoGAN paper's factored Gaussian Q with a learned
+    standard deviation (:func:`info_loss` fixes it to 1)."""
+    z = (u - mean) * torch.exp(-log_std)
+    return (0.5 * z.pow(2) + log_std + 0.5 * math.log(2 * math.pi)).sum(1).mean()
+
+
 def info_term(D: nn.Module, code: Tensor, weight: float) -> Callable[[Tensor], Tensor]:
     """The extra loss term of both steps: x -> weight * info_loss(D.q(x), code)."""
 
@@ -93,4 +102,4 @@ def read_codes(D: nn.Module, images: Tensor, batch_size: int = 500) -> tuple[Ten
     return torch.cat([o[0] for o in outs]).argmax(1).cpu(), torch.cat([o[1] for o in outs]).cpu()
 
 
-__all__ = ["info_loss", "info_term", "make_code", "read_codes", "split_code"]
+__all__ = ["gaussian_code_nll", "info_loss", "info_term", "make_code", "read_codes", "split_code"]

@@ -62,6 +62,13 @@ def check_condition(y, n: int, n_classes: int, *, soft: bool = True) -> Tensor:
     return y
 
 
+def all_class_logits(phi: Tensor, psi_weight: Tensor, psi_bias: Tensor, embed: Tensor) -> Tensor:
+    """A projection D's logits for every class at once: (N, K) with entry (i, k) =
+    psi(phi_i) + embed_k . phi_i, for features phi (N, F), psi's weight (F,) and bias (),
+    and the class embeddings (K, F). The argmax over k is the class D finds most plausible."""
+    return phi @ embed.T + (phi @ psi_weight.reshape(-1) + psi_bias.reshape(()))[:, None]
+
+
 class ConditionalBatchNorm2d(nn.Module):
     """Batch norm whose scale and shift depend on the class: gamma_y * x_hat + beta_y.
 
@@ -200,6 +207,13 @@ class ConditionalDiscriminator(nn.Module):
             logit = logit + (self.embed(y) * phi).sum(1)
         return logit
 
+    def class_logits(self, x: Tensor) -> Tensor:
+        """A projection D's logits of ``x`` against every class (N, K): its own style verdict."""
+        if self.condition != "projection":
+            raise ValueError("class_logits needs the projection discriminator")
+        w, b = self.psi.weight, self.psi.bias
+        return all_class_logits(self.features(x), w, b, self.embed.weight)
+
 
 class InfoGenerator(Generator):
     """G(z, code): noise z (N, z_dim) and a code vector (N, n_cat + n_cont) -> images.
@@ -296,6 +310,7 @@ class InfoDiscriminator(nn.Module):
 
 __all__ = [
     "CONDITIONS",
+    "all_class_logits",
     "ConditionalBatchNorm2d",
     "ConditionalDiscriminator",
     "ConditionalGenerator",

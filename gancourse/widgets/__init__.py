@@ -7,3 +7,4 @@ Every widget is plain, testable functions plus a thin ipywidgets layer; each mod
 from gancourse.widgets.gan_lab import *  # noqa: F403  (lesson 03: live 2D GAN training)
 from gancourse.widgets.latent import *  # noqa: F403  (lesson 06: the latent explorers)
 from gancourse.widgets.minimax import *  # noqa: F403  (lesson 01: the minimax sliders)
+from gancourse.widgets.painter import *  # noqa: F403  (lesson 08: the style painter)
