@@ -14,6 +14,7 @@ from gancourse.metrics.features import (
     frechet_distance,
     noise_images,
     precision_recall,
+    real_labelled_sets,
     real_sets,
     style_histogram,
     train_classifier,

@@ -313,8 +313,16 @@ def real_sets(
     """Two disjoint sets of ``n`` real images each (the reference and the real-vs-real
     baseline), loaded with ``seed + 104729`` so they differ from the images a GAN trained on
     ``load_images(name, seed=seed)`` draws for ``"art"``. For ``"digits"`` (1,797 images)
-    ``n`` is at most 898."""
+    ``n`` is at most 898. :func:`real_labelled_sets` gives their labels too."""
+    (real, _), (other, _) = real_labelled_sets(name, size, n, seed)
+    return real, other
+
+
+def real_labelled_sets(
+    name: str = "art", size: int = 32, n: int = 2000, seed: int = 0
+) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
+    """The two sets of :func:`real_sets`, each as (images, labels)."""
     from gancourse.data.images import load_images
 
-    images, _ = load_images(name, size=size, n=2 * n, seed=seed + 104729)
-    return images[:n], images[n:]
+    images, labels = load_images(name, size=size, n=2 * n, seed=seed + 104729)
+    return (images[:n], labels[:n]), (images[n:], labels[n:])

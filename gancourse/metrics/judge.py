@@ -25,7 +25,7 @@ from gancourse.metrics.features import (
     ImageMetrics,
     evaluate,
     features,
-    real_sets,
+    real_labelled_sets,
     style_histogram,
 )
 
@@ -66,6 +66,7 @@ class Judge:
     names: tuple[str, ...]
     k: int = 3
     real_feats: Tensor | None = field(default=None, repr=False)  # computed on first use
+    real_labels: Tensor | None = field(default=None, repr=False)  # the classes of ``real``
 
     @classmethod
     def build(
@@ -85,8 +86,8 @@ class Judge:
         kw = {"size": size, "n_train": n_train, "n_test": n_test, "epochs": epochs}
         first = train_classifier(name, **kw, seed=0)
         second = train_classifier(name, **kw, **SECOND_OPINION)
-        real, real_other = real_sets(name, size=size, n=n, seed=0)
-        return cls(first, second, real, real_other, class_names(name), k)
+        (real, labels), (real_other, _) = real_labelled_sets(name, size=size, n=n, seed=0)
+        return cls(first, second, real, real_other, class_names(name), k, real_labels=labels)
 
     def save(self, path) -> None:
         """Write both classifiers (weights, shapes, accuracies) and the set sizes to ``path``;
@@ -131,8 +132,13 @@ class Judge:
             results.append(
                 ClassifierResult(model.eval(), net["accuracy"], net["n_train"], net["n_test"], 0.0)
             )
-        real, real_other = real_sets(name, size=obj["size"], n=obj["n"], seed=0)
-        return cls(results[0], results[1], real, real_other, tuple(obj["names"]), obj["k"])
+        (real, labels), (real_other, _) = real_labelled_sets(
+            name, size=obj["size"], n=obj["n"], seed=0
+        )
+        return cls(
+            results[0], results[1], real, real_other, tuple(obj["names"]), obj["k"],
+            real_labels=labels,
+        )  # fmt: skip
 
     @property
     def model(self) -> nn.Module:

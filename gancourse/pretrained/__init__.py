@@ -1,11 +1,19 @@
 """Small pretrained weights shipped with the course, so later lessons can start without training.
 
-``art_dcgan_g.pt`` is the generator of the art DCGAN of lesson 05, written by the course's
-own command (the exact command is in ``README.md`` next to the file)::
+Each file was written by the course's own command (the exact command is in ``README.md`` next
+to the files and in each file's metadata):
 
-    from gancourse.pretrained import load_art_generator
+- ``art_dcgan_g.pt``: the unconditional art generator (lessons 05-07);
+- ``art_cgan_g.pt``: lesson 08's conditional generator, G(z, y) for the six styles;
+- ``art_infogan_g.pt``: lesson 08's InfoGAN generator, G(z, code), trained without labels.
+
+::
+
+    from gancourse.pretrained import load_art_generator, load_art_cgan
     G = load_art_generator()                  # Generator in eval mode, on the CPU
     x = G(torch.randn(16, G.z_dim))           # (16, 3, 32, 32) in [-1, 1]
+    C = load_art_cgan()                       # ConditionalGenerator
+    x = C(torch.randn(6, C.z_dim), torch.arange(6))   # one painting of each style
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ from gancourse.models import Generator
 
 PRETRAINED_DIR = Path(__file__).resolve().parent
 ART_GENERATOR_PATH = PRETRAINED_DIR / "art_dcgan_g.pt"
+ART_CGAN_PATH = PRETRAINED_DIR / "art_cgan_g.pt"
+ART_INFOGAN_PATH = PRETRAINED_DIR / "art_infogan_g.pt"
 
 
 def load_art_generator(device: torch.device | str = "cpu") -> Generator:
@@ -39,4 +49,37 @@ def art_generator_info() -> dict[str, Any]:
     return info
 
 
-__all__ = ["ART_GENERATOR_PATH", "PRETRAINED_DIR", "art_generator_info", "load_art_generator"]
+def load_art_cgan(device: torch.device | str = "cpu") -> Generator:
+    """The shipped conditional art generator (lesson 08): G(z, y) with y a style label (N,)
+    or style weights (N, 6), in eval mode on ``device``. Its command: ``art_cgan_info()``."""
+    return load_generator_file(ART_CGAN_PATH, device=device)[0]
+
+
+def art_cgan_info() -> dict[str, Any]:
+    """Metadata stored with the shipped conditional generator (command, seed, epochs, ...)."""
+    return load_generator_file(ART_CGAN_PATH, device="cpu")[1]
+
+
+def load_art_infogan(device: torch.device | str = "cpu") -> Generator:
+    """The shipped InfoGAN art generator (lesson 08): G(z, code), the code from
+    ``gancourse.conditional.make_code``; in eval mode. Its command: ``art_infogan_info()``."""
+    return load_generator_file(ART_INFOGAN_PATH, device=device)[0]
+
+
+def art_infogan_info() -> dict[str, Any]:
+    """Metadata stored with the shipped InfoGAN generator."""
+    return load_generator_file(ART_INFOGAN_PATH, device="cpu")[1]
+
+
+__all__ = [
+    "ART_CGAN_PATH",
+    "ART_GENERATOR_PATH",
+    "ART_INFOGAN_PATH",
+    "PRETRAINED_DIR",
+    "art_cgan_info",
+    "art_generator_info",
+    "art_infogan_info",
+    "load_art_cgan",
+    "load_art_generator",
+    "load_art_infogan",
+]
