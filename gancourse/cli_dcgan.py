@@ -107,8 +107,9 @@ def _recipe_from_args(args: argparse.Namespace):
     return recipe(args.recipe, **changes)
 
 
-def _check(args: argparse.Namespace) -> str | None:
-    """The first thing wrong with the arguments, said plainly, or None."""
+def check_args(args: argparse.Namespace) -> str | None:
+    """The first thing wrong with the output file, the budget or --n-samples, said plainly, or
+    None (``train vae`` checks its own the same way)."""
     if args.samples_out.suffix != ".npy":
         return f"--samples-out must end in .npy, got {str(args.samples_out)!r}"
     if args.epochs is None and args.minutes is None:
@@ -126,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     from gancourse.train import TrainingDiverged, train_gan
 
     try:
-        problem = _check(args)
+        problem = check_args(args)
         if problem:
             raise ValueError(problem)
         rec = _recipe_from_args(args)

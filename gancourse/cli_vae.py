@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gancourse.cli_dcgan import check_args
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -47,16 +49,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def _check(args: argparse.Namespace) -> str | None:
     """The first thing wrong with the arguments, said plainly, or None."""
-    if args.samples_out.suffix != ".npy":
-        return f"--samples-out must end in .npy, got {str(args.samples_out)!r}"
-    if args.epochs is None and args.minutes is None:
-        return "give a budget: --epochs E and/or --minutes M"
-    for name in ("epochs", "n_samples", "n_images", "z_dim", "width", "batch_size"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            return f"--{name.replace('_', '-')} must be >= 1, got {value}"
-    if args.minutes is not None and not args.minutes > 0:
-        return f"--minutes must be > 0, got {args.minutes}"
+    problem = check_args(args)  # the output file, the budget and --n-samples, as train dcgan
+    if problem:
+        return problem
+    for name in ("n_images", "z_dim", "width", "batch_size"):
+        if getattr(args, name) < 1:
+            return f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}"
     if not args.lr > 0:
         return f"--lr must be > 0, got {args.lr}"
     return None

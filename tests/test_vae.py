@@ -152,7 +152,8 @@ def test_cli_train_vae_clear_errors(tmp_path, capsys):
     base = ["train", "vae", "--samples-out", str(tmp_path / "s.npy"), *TINY]
     assert main(base) == 2 and "give a budget" in capsys.readouterr().err
     assert (
-        main([*base, "--epochs", "0"]) == 2 and "--epochs must be >= 1" in capsys.readouterr().err
+        main([*base, "--epochs", "0"]) == 2
+        and "--epochs and --n-samples must be >= 1" in capsys.readouterr().err
     )
     assert (
         main([*base, "--epochs", "1", "--data", "nope"]) == 2 and "nope" in capsys.readouterr().err
