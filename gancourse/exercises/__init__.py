@@ -20,6 +20,7 @@ _LESSON_MODULES = (
     "lesson05",
     "lesson06",
     "lesson07",
+    "lesson11",
 )
 
 
