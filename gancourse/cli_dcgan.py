@@ -114,7 +114,8 @@ def recipe_from_args(args: argparse.Namespace):
 
 
 def check_arguments(args: argparse.Namespace, suffix: str = ".npy") -> str | None:
-    """The first thing wrong with the arguments, said plainly, or None."""
+    """The first thing wrong with the output file (its ``suffix``), the budget or --n-samples,
+    said plainly, or None (``train cgan``, ``infogan`` and ``vae`` check theirs the same way)."""
     if args.samples_out.suffix != suffix:
         return f"--samples-out must end in {suffix}, got {str(args.samples_out)!r}"
     if args.epochs is None and args.minutes is None:

@@ -21,6 +21,7 @@ _LESSON_MODULES = (
     "lesson06",
     "lesson07",
     "lesson08",
+    "lesson11",
 )
 
 

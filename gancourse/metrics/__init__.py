@@ -1,7 +1,14 @@
 """Measuring GANs: mode coverage on toy data, feature-space distances on images (FD, KID,
 precision / recall, density / coverage), memorised copies, and the course's Judge."""
 
-from gancourse.metrics.copies import Copies, copy_threshold, find_copies
+from gancourse.metrics.copies import (
+    Copies,
+    aligned_descriptor,
+    copy_threshold,
+    find_copies,
+    find_image_copies,
+    plant_copies,
+)
 from gancourse.metrics.features import (
     StyleClassifier,
     accuracy,

@@ -25,6 +25,8 @@ from torch import Tensor
 
 from gancourse.metrics.features import _as_2d, _kth_nn_radius
 
+_GRAM_LIMIT = 4_000_000  # kernel entries per matrix computed once for all subsets (32 MB)
+
 
 def _pair(feats_a, feats_b, names: tuple[str, str]) -> tuple[Tensor, Tensor]:
     a, b = _as_2d(feats_a, names[0]), _as_2d(feats_b, names[1])
@@ -40,12 +42,20 @@ def polynomial_kernel(x: Tensor, y: Tensor) -> Tensor:
     return (x @ y.T / x.shape[1] + 1.0) ** 3
 
 
+def _mmd2_from_kernels(k_xx: Tensor, k_yy: Tensor, k_xy: Tensor) -> float:
+    m, n = len(k_xx), len(k_yy)
+    xx = (k_xx.sum() - k_xx.diagonal().sum()) / (m * (m - 1))
+    yy = (k_yy.sum() - k_yy.diagonal().sum()) / (n * (n - 1))
+    return float(xx + yy - 2.0 * k_xy.mean())
+
+
 def mmd2_unbiased(x: Tensor, y: Tensor) -> float:
-    """The unbiased estimate of MMD^2 between samples x (m, D) and y (m, D) (equal sizes)."""
-    m = len(x)
-    k_xx, k_yy, k_xy = polynomial_kernel(x, x), polynomial_kernel(y, y), polynomial_kernel(x, y)
-    off = (k_xx.sum() - k_xx.diagonal().sum() + k_yy.sum() - k_yy.diagonal().sum()) / (m * (m - 1))
-    return float(off - 2.0 * k_xy.mean())
+    """The unbiased estimate of MMD^2 between samples x (m, D) and y (n, D), m, n >= 2, with
+    :func:`polynomial_kernel`: the within-set means leave out the diagonal (i = j)."""
+    x, y = _pair(x, y, ("x", "y"))
+    return _mmd2_from_kernels(
+        polynomial_kernel(x, x), polynomial_kernel(y, y), polynomial_kernel(x, y)
+    )
 
 
 def kid(
@@ -53,7 +63,10 @@ def kid(
 ) -> tuple[float, float]:
     """KID between two feature sets (N_a, D) and (N_b, D): ``(mean, std)`` of the unbiased
     MMD^2 over ``n_subsets`` random subsets of ``subset_size`` rows of each set (drawn without
-    replacement within a subset, with ``seed``; the size is capped at the smaller set)."""
+    replacement within a subset, with ``seed``; the size is capped at the smaller set).
+
+    The std is the spread of the subset estimates (Binkowski et al. report it); for small
+    sets the kernel matrices are computed once and every subset indexes into them."""
     a, b = _pair(feats_a, feats_b, ("feats_a", "feats_b"))
     if n_subsets < 1 or subset_size < 2:
         raise ValueError(
@@ -61,18 +74,25 @@ def kid(
         )
     m = min(subset_size, len(a), len(b))
     gen = torch.Generator().manual_seed(seed)
-    values = torch.tensor(
-        [
-            mmd2_unbiased(
-                a[torch.randperm(len(a), generator=gen)[:m]],
-                b[torch.randperm(len(b), generator=gen)[:m]],
-            )
-            for _ in range(n_subsets)
-        ],
-        dtype=torch.float64,
-    )
-    std = float(values.std(unbiased=True)) if n_subsets > 1 else 0.0
-    return float(values.mean()), std
+    whole = max(len(a), len(b)) ** 2 <= _GRAM_LIMIT
+    if whole:  # each subset's sums are w^T K w with w the 0/1 indicator of its rows
+        k_aa, k_bb, k_ab = polynomial_kernel(a, a), polynomial_kernel(b, b), polynomial_kernel(a, b)
+        d_aa, d_bb = k_aa.diagonal(), k_bb.diagonal()
+    values = []
+    for _ in range(n_subsets):
+        i = torch.randperm(len(a), generator=gen)[:m]
+        j = torch.randperm(len(b), generator=gen)[:m]
+        if not whole:
+            values.append(mmd2_unbiased(a[i], b[j]))
+            continue
+        wa, wb = torch.zeros(len(a), dtype=a.dtype), torch.zeros(len(b), dtype=b.dtype)
+        wa[i], wb[j] = 1.0, 1.0
+        xx = (wa @ k_aa @ wa - wa @ d_aa) / (m * (m - 1))
+        yy = (wb @ k_bb @ wb - wb @ d_bb) / (m * (m - 1))
+        values.append(float(xx + yy - 2.0 * (wa @ k_ab @ wb) / m**2))
+    v = torch.tensor(values, dtype=torch.float64)
+    std = float(v.std(unbiased=True)) if n_subsets > 1 else 0.0
+    return float(v.mean()), std
 
 
 def density_coverage(real_feats, fake_feats, k: int = 5) -> tuple[float, float]:
@@ -86,10 +106,12 @@ def density_coverage(real_feats, fake_feats, k: int = 5) -> tuple[float, float]:
     if not isinstance(k, int) or not 1 <= k < len(real):
         raise ValueError(f"k must be an int in [1, {len(real) - 1}], got {k!r}")
     radii = _kth_nn_radius(real, k)  # (N,)
-    inside = torch.cdist(fake, real) <= radii[None, :]  # (M, N): fake j in ball i
-    density = inside.sum().item() / (k * len(fake))
-    coverage = inside.any(0).double().mean().item()
-    return float(density), float(coverage)
+    members, covered = 0, torch.zeros(len(real), dtype=torch.bool)
+    for s in range(0, len(fake), 2048):  # fake j in ball i, a block of fakes at a time
+        inside = torch.cdist(fake[s : s + 2048], real) <= radii[None, :]
+        members += int(inside.sum())
+        covered |= inside.any(0)
+    return members / (k * len(fake)), float(covered.double().mean())
 
 
 __all__ = ["density_coverage", "kid", "mmd2_unbiased", "polynomial_kernel"]
