@@ -90,13 +90,17 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> dict[st
 
 
 # keys a generator's config has only for some kinds (lesson 08): the class that takes them
-_KINDS = {"n_classes": "ConditionalGenerator", "n_cat": "InfoGenerator"}
+# (InfoGenerator is a ConditionalGenerator whose classes are its code's values: n_cat first)
+_KINDS = {"n_cat": "InfoGenerator", "n_classes": "ConditionalGenerator"}
 
 
 def generator_config(generator: Generator) -> dict[str, int | str]:
     """The constructor arguments that rebuild ``generator``'s architecture."""
     keys = ("z_dim", "width", "image_size", "channels", "upsample", "n_classes", "n_cat", "n_cont")
-    return {k: getattr(generator, k) for k in keys if hasattr(generator, k)}
+    config = {k: getattr(generator, k) for k in keys if hasattr(generator, k)}
+    if "n_cat" in config:  # an InfoGenerator: its classes are the code's n_cat values
+        config.pop("n_classes", None)
+    return config
 
 
 def _generator_class(config: dict[str, Any]) -> type[Generator]:

@@ -242,3 +242,25 @@ def test_conditional_generator_file_round_trip_and_sampling(tmp_path):
         I = InfoGenerator(z_dim=8, n_cat=6, n_cont=2, width=4, image_size=8)
     J, info = load_generator_file(save_generator_file(I, tmp_path / "i.pt"))
     assert type(J) is InfoGenerator and (J.z_dim, J.n_cat, J.n_cont) == (8, 6, 2)
+
+
+@pytest.mark.parametrize("kind", ["cgan", "infogan"])
+def test_shipped_lesson08_generators(kind):
+    """The shipped files load, name the course command that made them, and obey their input:
+    for a fixed z, another style (another code) gives another painting."""
+    from gancourse import pretrained
+
+    path = pretrained.ART_CGAN_PATH if kind == "cgan" else pretrained.ART_INFOGAN_PATH
+    G = pretrained.load_art_cgan() if kind == "cgan" else pretrained.load_art_infogan()
+    info = pretrained.art_cgan_info() if kind == "cgan" else pretrained.art_infogan_info()
+    assert path.stat().st_size < 3 * 2**20
+    assert info["command"].startswith(f"python -m gancourse train {kind} --data art")
+    assert not G.training and G.image_size == 32 and G.channels == 3
+    z = torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(0)).repeat(6, 1)
+    if kind == "cgan":
+        x = G(z, torch.arange(6))
+    else:
+        x = G(z, make_code(torch.arange(6), torch.zeros(6, G.n_cont), G.n_cat))
+    assert x.shape == (6, 3, 32, 32) and x.abs().max() <= 1.0
+    gaps = (x[:, None] - x[None]).abs().mean((2, 3, 4))
+    assert gaps[~torch.eye(6, dtype=torch.bool)].min() > 0.02  # six different paintings of one z

@@ -215,12 +215,16 @@ class ConditionalDiscriminator(nn.Module):
         return all_class_logits(self.features(x), w, b, self.embed.weight)
 
 
-class InfoGenerator(Generator):
+class InfoGenerator(ConditionalGenerator):
     """G(z, code): noise z (N, z_dim) and a code vector (N, n_cat + n_cont) -> images.
 
     The code is the one-hot categorical code followed by the continuous codes
-    (:func:`gancourse.conditional.info.make_code`); G reads [z, code] as lesson 05's
-    generator reads z. ``z_dim`` is the size of the noise alone.
+    (:func:`gancourse.conditional.info.make_code`). G is the conditional generator above with
+    the categorical code in place of the label: it reaches every layer through the
+    class-conditional batch norms (as a style label does), while the continuous codes join z
+    at the input. (Concatenating the one-hot code to z instead, as the InfoGAN paper's small
+    networks do, left the code a weak input among 72 and it found palettes, not styles: lesson
+    08 measures both.) ``z_dim`` is the size of the noise alone.
     """
 
     def __init__(
@@ -235,7 +239,7 @@ class InfoGenerator(Generator):
     ):
         if n_cat < 2 or n_cont < 0:
             raise ValueError(f"need n_cat >= 2 and n_cont >= 0, got {n_cat} and {n_cont}")
-        super().__init__(z_dim + n_cat + n_cont, width, image_size, channels, upsample)
+        super().__init__(z_dim + n_cont, n_cat, width, image_size, channels, upsample)
         self.z_dim, self.n_cat, self.n_cont = z_dim, n_cat, n_cont
 
     def forward(self, z: Tensor, code: Tensor | None = None) -> Tensor:
@@ -248,7 +252,11 @@ class InfoGenerator(Generator):
                 f"expected a code of shape ({len(z)}, {width}) (one-hot of {self.n_cat} "
                 f"classes, then {self.n_cont} continuous codes: make_code), got {got}"
             )
-        return self.net(torch.cat([z, code.to(z.dtype)], 1)[:, :, None, None])
+        onehot, u = code[:, : self.n_cat], code[:, self.n_cat :]
+        x = torch.cat([z, u.to(z.dtype)], 1)[:, :, None, None]
+        for layer in self.net:
+            x = layer(x, onehot) if isinstance(layer, ConditionalBatchNorm2d) else layer(x)
+        return x
 
     def random_condition(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Codes of InfoGAN's prior: categorical balanced over n_cat, continuous U(-1, 1)."""
