@@ -41,7 +41,9 @@ from gancourse.metrics.judge import Judge
 RUNS = {"cgan": ("projection", "concat"), "infogan": ("infogan",)}
 
 
-def command(name: str, seed: int, epochs: int, out_dir: Path, ema: float | None = None) -> list[str]:
+def command(
+    name: str, seed: int, epochs: int, out_dir: Path, ema: float | None = None
+) -> list[str]:
     """The course command of one run (``name``: a condition, or ``infogan``); ``ema``: the
     recipe's moving-average decay changed (0.99 for short runs: 0.999 ** 1,562 steps still
     leaves a fifth of the initial weights in the average)."""

@@ -222,9 +222,8 @@ class InfoGenerator(ConditionalGenerator):
     (:func:`gancourse.conditional.info.make_code`). G is the conditional generator above with
     the categorical code in place of the label: it reaches every layer through the
     class-conditional batch norms (as a style label does), while the continuous codes join z
-    at the input. (Concatenating the one-hot code to z instead, as the InfoGAN paper's small
-    networks do, left the code a weak input among 72 and it found palettes, not styles: lesson
-    08 measures both.) ``z_dim`` is the size of the noise alone.
+    at the input (the InfoGAN paper's small networks concatenate the one-hot code to z
+    instead). ``z_dim`` is the size of the noise alone.
     """
 
     def __init__(
