@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ import time
 from pathlib import Path
 
 import torch
+from stable_training import machine  # benchmarks/ is on the path of a script run from it
 
 from gancourse.checkpoint import load_generator_file
 from gancourse.conditional.scores import score_conditional, score_infogan
@@ -104,12 +104,7 @@ def main() -> int:
         "epochs": args.epochs,
         "threads": args.threads,
         "jobs": args.jobs,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "torch": torch.__version__,
-            "python": platform.python_version(),
-            "load_average_end": round(os.getloadavg()[0], 1),
-        },
+        "machine": machine(),
         "wall_seconds": round(time.perf_counter() - t0),
         "runs": rows,
     }

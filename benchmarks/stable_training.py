@@ -157,6 +157,16 @@ def run_one(
     }
 
 
+def machine() -> dict:
+    """The machine a benchmark ran on, stored with its results (also benchmarks/controllable.py)."""
+    return {
+        "cpus": os.cpu_count(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "load_average_end": round(os.getloadavg()[0], 1),
+    }
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
@@ -190,12 +200,7 @@ def _parent(args) -> int:
         "minutes": args.minutes,
         "threads": args.threads,
         "jobs": args.jobs,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "torch": torch.__version__,
-            "python": platform.python_version(),
-            "load_average_end": round(os.getloadavg()[0], 1),
-        },
+        "machine": machine(),
         "wall_seconds": round(time.perf_counter() - t0),
         "configs": {k: v[2] for k, v in CONFIGS.items() if k in args.configs},
         "runs": rows,
