@@ -42,31 +42,11 @@ def conditional_samples(
     return generate(G, z, requested), requested
 
 
-def score_conditional(judge: Judge, G: nn.Module, *, seed: int = 1, psi: float = 1.0) -> dict:
-    """Every number of a conditional G on ``len(judge.real)`` images (see the module doc)."""
-    x, requested = conditional_samples(G, len(judge.real), seed=seed, psi=psi)
-    scores = judge.score(x)
+def _style_scores(judge: Judge, x: torch.Tensor, labels: torch.Tensor) -> dict:
+    """Per class: both classifiers' agreement with ``labels``, and FD / precision / recall of
+    the images of that class against the judge's real images of that class."""
     k = len(judge.names)
-    per = per_style_scores(judge.model, x, requested, judge.real, judge.real_labels, k=judge.k)
-    return {
-        **scores.as_dict(),
-        "agreement": agreement(judge.model, x, requested, k),
-        "agreement_second": agreement(judge.second.model, x, requested, k),
-        "style_fd": [r["fd"] for r in per],
-        "style_precision": [r["precision"] for r in per],
-        "style_recall": [r["recall"] for r in per],
-    }
-
-
-def real_style_scores(judge: Judge, name: str = "art") -> dict:
-    """The same per-class numbers for the judge's second real set of dataset ``name`` (real vs
-    real): the best a generator can hope for."""
-    from gancourse.metrics.features import real_labelled_sets
-
-    n, size = len(judge.real), int(judge.real.shape[-1])
-    _, (x, labels) = real_labelled_sets(name, size=size, n=n, seed=0)
     per = per_style_scores(judge.model, x, labels, judge.real, judge.real_labels, k=judge.k)
-    k = len(judge.names)
     return {
         "agreement": agreement(judge.model, x, labels, k),
         "agreement_second": agreement(judge.second.model, x, labels, k),
@@ -74,6 +54,18 @@ def real_style_scores(judge: Judge, name: str = "art") -> dict:
         "style_precision": [r["precision"] for r in per],
         "style_recall": [r["recall"] for r in per],
     }
+
+
+def score_conditional(judge: Judge, G: nn.Module, *, seed: int = 1, psi: float = 1.0) -> dict:
+    """Every number of a conditional G on ``len(judge.real)`` images (see the module doc)."""
+    x, requested = conditional_samples(G, len(judge.real), seed=seed, psi=psi)
+    return {**judge.score(x).as_dict(), **_style_scores(judge, x, requested)}
+
+
+def real_style_scores(judge: Judge) -> dict:
+    """The same per-class numbers for the judge's second real set (real vs real): the best a
+    generator can hope for."""
+    return _style_scores(judge, judge.real_other, judge.real_other_labels)
 
 
 def score_infogan(judge: Judge, G: nn.Module, *, n: int | None = None, seed: int = 1) -> dict:

@@ -67,6 +67,7 @@ class Judge:
     k: int = 3
     real_feats: Tensor | None = field(default=None, repr=False)  # computed on first use
     real_labels: Tensor | None = field(default=None, repr=False)  # the classes of ``real``
+    real_other_labels: Tensor | None = field(default=None, repr=False)  # of ``real_other``
 
     @classmethod
     def build(
@@ -86,8 +87,12 @@ class Judge:
         kw = {"size": size, "n_train": n_train, "n_test": n_test, "epochs": epochs}
         first = train_classifier(name, **kw, seed=0)
         second = train_classifier(name, **kw, **SECOND_OPINION)
-        (real, labels), (real_other, _) = real_labelled_sets(name, size=size, n=n, seed=0)
-        return cls(first, second, real, real_other, class_names(name), k, real_labels=labels)
+        sets = real_labelled_sets(name, size=size, n=n, seed=0)
+        (real, labels), (real_other, other_labels) = sets
+        return cls(
+            first, second, real, real_other, class_names(name), k,
+            real_labels=labels, real_other_labels=other_labels,
+        )  # fmt: skip
 
     def save(self, path) -> None:
         """Write both classifiers (weights, shapes, accuracies) and the set sizes to ``path``;
@@ -132,12 +137,12 @@ class Judge:
             results.append(
                 ClassifierResult(model.eval(), net["accuracy"], net["n_train"], net["n_test"], 0.0)
             )
-        (real, labels), (real_other, _) = real_labelled_sets(
+        (real, labels), (real_other, other_labels) = real_labelled_sets(
             name, size=obj["size"], n=obj["n"], seed=0
         )
         return cls(
             results[0], results[1], real, real_other, tuple(obj["names"]), obj["k"],
-            real_labels=labels,
+            real_labels=labels, real_other_labels=other_labels,
         )  # fmt: skip
 
     @property

@@ -21,7 +21,7 @@ def check_images(images: Tensor, needed: int) -> None:
         )
 
 
-def check_condition(G: nn.Module, D: nn.Module, images: Tensor, labels, info: float) -> None:
+def check_labels_and_info(G: nn.Module, D: nn.Module, images: Tensor, labels, info: float) -> None:
     """Labels go with a generator that draws labels; ``info`` with InfoGAN's pair."""
     draws = hasattr(G, "random_condition")
     if info:
@@ -51,4 +51,4 @@ def check_condition(G: nn.Module, D: nn.Module, images: Tensor, labels, info: fl
         )
 
 
-__all__ = ["check_condition", "check_images"]
+__all__ = ["check_labels_and_info", "check_images"]

@@ -32,7 +32,7 @@ from gancourse.conditional.info import info_term
 from gancourse.device import get_device
 from gancourse.losses import GANLoss, get_loss
 from gancourse.train.history import History, StatsBuffer, TrainingDiverged, divergence_advice
-from gancourse.train.inputs import check_condition, check_images
+from gancourse.train.inputs import check_images, check_labels_and_info
 from gancourse.train.state import Run
 from gancourse.train.steps import d_step, ema_update, g_step
 
@@ -303,7 +303,7 @@ def _start(
 ) -> Run:
     """Check the images, move everything to the device, start (or resume) the run."""
     check_images(images, o.batch_size * o.n_critic)
-    check_condition(generator, discriminator, images, labels, o.info)
+    check_labels_and_info(generator, discriminator, images, labels, o.info)
     dev = get_device(None if o.device is None else str(o.device))
     use_nhwc = o.channels_last if o.channels_last is not None else dev.type in ("cpu", "cuda")
     fmt = torch.channels_last if use_nhwc else torch.contiguous_format
