@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 from torch import nn
@@ -59,6 +61,27 @@ def test_g_step_restores_d_even_when_the_loss_fails():
     with pytest.raises(RuntimeError):
         g_step(D, broken, opt_g, G(torch.randn(6, 8)))
     assert all(p.requires_grad for p in D.parameters())
+
+
+def test_g_step_extra_term_is_added_to_the_generator_loss():
+    """pix2pix's L1 or CycleGAN's cycle loss ride along as `extra`: the update is the gradient
+    of adversarial + extra(x_fake), and the returned loss is their sum."""
+    G, D, _, _ = _nets()
+    D.eval()  # fixed batch-norm statistics: the same D output in both computations
+    z, target = torch.randn(6, 8), torch.rand(6, 3, 8, 8) * 2 - 1
+    g0 = copy.deepcopy(G)
+    opt = torch.optim.SGD(G.parameters(), lr=0.1)
+    x_fake = G(z)
+    loss_g = g_step(D, NS, opt, x_fake, extra=lambda x: 7.0 * (x - target).abs().mean())
+    total = NS.g_loss(D(g0(z))) + 7.0 * (g0(z) - target).abs().mean()
+    assert torch.allclose(loss_g, total.detach(), atol=1e-6)
+    grads = torch.autograd.grad(total, list(g0.parameters()))
+    for p, p0, g in zip(G.parameters(), g0.parameters(), grads):
+        assert torch.allclose(p, p0 - 0.1 * g, atol=1e-6)  # one SGD step on adversarial + extra
+    assert all(p.grad is None for p in D.parameters())
+    G2, D2, opt2, _ = _nets()
+    x2 = G2(z)
+    assert torch.allclose(g_step(D2, NS, opt2, x2, extra=lambda x: torch.zeros(())), NS.g_loss(D2(x2)))
 
 
 def test_d_step_extras_gp_r1_clip_and_augment():

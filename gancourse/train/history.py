@@ -93,7 +93,9 @@ class StatsBuffer:
     :meth:`add` stores one step's ``(loss_d, loss_g, d_real, d_fake)`` without a host sync;
     :meth:`flush` (called by :meth:`add` every ``size`` steps, and by the trainer before a
     checkpoint or at the end) copies the block to the host, checks it and appends it.
-    ``advice`` is the text a :class:`TrainingDiverged` error ends with.
+    ``advice`` is the text a :class:`TrainingDiverged` error ends with. Other trainers
+    (lessons 09-10) record other ``names``, each a list attribute of ``history``; those that
+    start with ``loss`` are checked.
     """
 
     def __init__(
@@ -104,6 +106,7 @@ class StatsBuffer:
         *,
         max_abs_loss: float = 1e4,
         advice: str = "",
+        names: tuple[str, ...] = STATS,
     ):
         self.history, self.size, self.max_abs_loss, self.advice = (
             history,
@@ -111,7 +114,8 @@ class StatsBuffer:
             max_abs_loss,
             advice,
         )
-        self.rows = torch.zeros(size, len(STATS), device=device)
+        self.names = names
+        self.rows = torch.zeros(size, len(names), device=device)
         self.n, self.first_step = 0, 0
 
     def add(self, step: int, *stats: Tensor) -> dict[str, float] | None:
@@ -128,15 +132,15 @@ class StatsBuffer:
             return None
         rows, self.n = self.rows[: self.n].cpu().tolist(), 0
         for i, row in enumerate(rows):
-            values = dict(zip(STATS, row))
+            values = dict(zip(self.names, row))
             self._check(self.first_step + i, values)
             self.history.step.append(self.first_step + i)
-            for k in STATS:
+            for k in self.names:
                 getattr(self.history, k).append(values[k])
         return values
 
     def _check(self, step: int, values: dict[str, float]) -> None:
-        losses = ("loss_d", "loss_g")
+        losses = [k for k in self.names if k.startswith("loss")]
         bad = [k for k in losses if not math.isfinite(values[k])]
         big = [k for k in losses if abs(values[k]) > self.max_abs_loss]
         if not (bad or big):
