@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(func=_run_doctor)
 
     try:  # the other commands need torch and numpy; without them only `doctor` can run
-        from gancourse import cli_cgan, cli_dcgan, cli_toy2d, cli_vae
+        from gancourse import cli_cgan, cli_cyclegan, cli_dcgan, cli_pix2pix, cli_toy2d, cli_vae
         from gancourse.exercises import cli as exercises_cli
         from gancourse.grading import cli as grading_cli
     except ImportError as exc:
@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_toy2d.add_parser(train_sub)  # lesson 03: train toy2d
     cli_dcgan.add_parser(train_sub)  # lesson 05: train dcgan
     cli_cgan.add_parser(train_sub)  # lesson 08: train cgan, train infogan
+    cli_pix2pix.add_parser(train_sub)  # lesson 09: train pix2pix
+    cli_cyclegan.add_parser(train_sub)  # lesson 10: train cyclegan
     cli_vae.add_parser(train_sub)  # lesson 11: train vae
 
     exercises_cli.add_parser(sub)  # exercises build | check | list

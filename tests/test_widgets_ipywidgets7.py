@@ -7,9 +7,8 @@ sees everything else through the course venv's site-packages. Note that
 packages of a venv are those of the base interpreter, not of the course venv. Instead a
 ``.pth`` file in the small venv appends the course venv's site-packages *after* its own,
 so ``import ipywidgets`` finds 7.7.1 first and everything else (torch, gancourse, pytest)
-comes from the course. Then the ``widget`` tests of tests/test_latent.py and
-tests/test_painter_widget.py run there in a subprocess. Skipped, saying why, only when pip
-cannot install ipywidgets 7.7.1 (no network).
+comes from the course. Then the ``widget`` tests of tests/test_latent.py run there in a
+subprocess. Skipped, saying why, only when pip cannot install ipywidgets 7.7.1 (no network).
 """
 
 from __future__ import annotations
@@ -93,8 +92,7 @@ def test_the_small_venv_imports_ipywidgets_7_and_the_course(ipywidgets7_python):
     assert Path(where).resolve().is_relative_to(Path(ipywidgets7_python).parent.parent.resolve())
 
 
-@pytest.mark.slow
-def test_widget_logic_under_ipywidgets_7(ipywidgets7_python):
+def _run_widget_tests(python: Path, paths: list[str], minimum: int) -> None:
     env = {
         **os.environ,
         "GANCOURSE_QUICK": "1",
@@ -103,8 +101,7 @@ def test_widget_logic_under_ipywidgets_7(ipywidgets7_python):
     }
     env.pop("PYTEST_XDIST_WORKER", None)
     cmd = [
-        ipywidgets7_python, "-m", "pytest", "tests/test_latent.py", "tests/test_painter_widget.py",
-        "-k", "widget", "-q",
+        python, "-m", "pytest", *paths, "-k", "widget", "-q",
         "-p", "no:cacheprovider", "-p", "no:xdist", "-W", "ignore::DeprecationWarning",
     ]  # fmt: skip
     out = _run(cmd, 600, cwd=ROOT, env=env)
@@ -112,4 +109,15 @@ def test_widget_logic_under_ipywidgets_7(ipywidgets7_python):
     assert out.returncode == 0, f"widget tests failed under ipywidgets {IPYWIDGETS_7}:\n{report}"
     summary = out.stdout.strip().splitlines()[-1]  # e.g. "9 passed, 18 deselected in 9.1s"
     assert " passed" in summary and "skipped" not in summary, report
-    assert int(summary.split(" passed")[0].split()[-1]) >= 10, report  # every widget test ran
+    assert int(summary.split(" passed")[0].split()[-1]) >= minimum, report  # every test ran
+
+
+@pytest.mark.slow
+def test_widget_logic_under_ipywidgets_7(ipywidgets7_python):
+    _run_widget_tests(ipywidgets7_python, ["tests/test_latent.py", "tests/test_painter_widget.py"], 10)
+
+
+@pytest.mark.slow
+def test_translation_widgets_under_ipywidgets_7(ipywidgets7_python):
+    """Lessons 09 and 10: the repair and the CycleGAN explorers."""
+    _run_widget_tests(ipywidgets7_python, ["tests/test_translate_widgets.py"], 3)
