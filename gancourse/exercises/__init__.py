@@ -21,6 +21,8 @@ _LESSON_MODULES = (
     "lesson06",
     "lesson07",
     "lesson08",
+    "lesson09",
+    "lesson10",
     "lesson11",
 )
 
