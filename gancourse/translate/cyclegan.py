@@ -200,15 +200,15 @@ def cyclegan_step(
     A -> B, then B -> A: each a ``g_step`` against that direction's D with the cycle and
     identity terms as ``extra`` (``opt["G"]`` holds both generators); then each D takes a
     ``d_step`` on real paintings against fakes from its pool. Returns the detached
-    ``(loss_g_ab, loss_g_ba, loss_d_b, loss_d_a, cycle error, identity error)``.
+    (adversarial) ``(loss_g_ab, loss_g_ba, loss_d_b, loss_d_a, cycle error, identity error)``.
     """
     G_ab, G_ba, D_a, D_b = nets["G_ab"], nets["G_ba"], nets["D_a"], nets["D_b"]
     fake_b = G_ab(a)
     extra, cyc_a, idt_b = direction_terms(G_ab, G_ba, a, fake_b, b, lam_cycle, lam_identity)
-    loss_g_ab = g_step(D_b, loss, opt["G"], fake_b, extra=extra)
+    loss_g_ab = g_step(D_b, loss, opt["G"], fake_b, extra=lambda _, e=extra: e) - extra.detach()
     fake_a = G_ba(b)
     extra, cyc_b, idt_a = direction_terms(G_ba, G_ab, b, fake_a, a, lam_cycle, lam_identity)
-    loss_g_ba = g_step(D_a, loss, opt["G"], fake_a, extra=extra)
+    loss_g_ba = g_step(D_a, loss, opt["G"], fake_a, extra=lambda _, e=extra: e) - extra.detach()
     loss_d_b = d_step(D_b, loss, opt["D_b"], b, pools["b"].query(fake_b))[0]
     loss_d_a = d_step(D_a, loss, opt["D_a"], a, pools["a"].query(fake_a))[0]
     return loss_g_ab, loss_g_ba, loss_d_b, loss_d_a, cyc_a + cyc_b, idt_a + idt_b
