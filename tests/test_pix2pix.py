@@ -329,3 +329,20 @@ def test_cli_bad_arguments_exit_2(tmp_path, capsys):
     assert main([*base, "--task", "inpaint", "--samples-out", str(tmp_path / "a.npz"),
                  "--hole", "0.5", "1.2"]) == 2  # fmt: skip
     assert "fraction" in capsys.readouterr().err
+
+
+def test_the_shipped_repair_network_loads_and_repairs_better_than_the_mean_colour():
+    from gancourse import pretrained
+
+    G, info = pretrained.load_art_inpainter(), pretrained.art_inpainter_info()
+    assert pretrained.ART_INPAINT_PATH.stat().st_size < 2 * 2**20
+    assert info["command"].startswith("python -m gancourse train pix2pix --task inpaint")
+    assert info["task"] == "inpaint" and info["loss"] == "l1+gan"
+    assert not G.training and G.in_channels == 4
+    test = held_out_art("inpaint", 200, hole=tuple(info["hole"]))
+    out = translate(G, test.inputs, test.masks)
+    assert torch.equal(out * (1 - test.masks), test.inputs * (1 - test.masks))  # known pixels kept
+    gain = psnr(out, test.targets, test.masks) - psnr(
+        mean_fill(test.inputs, test.masks), test.targets, test.masks
+    )
+    assert gain.mean() > 1.0  # decibels in the hole

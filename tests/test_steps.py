@@ -81,7 +81,8 @@ def test_g_step_extra_term_is_added_to_the_generator_loss():
     assert all(p.grad is None for p in D.parameters())
     G2, D2, opt2, _ = _nets()
     x2 = G2(z)
-    assert torch.allclose(g_step(D2, NS, opt2, x2, extra=lambda x: torch.zeros(())), NS.g_loss(D2(x2)))
+    no_extra = g_step(D2, NS, opt2, x2, extra=lambda x: torch.zeros(()))
+    assert torch.allclose(no_extra, NS.g_loss(D2(x2)))
 
 
 def test_d_step_extras_gp_r1_clip_and_augment():

@@ -114,7 +114,8 @@ def _run_widget_tests(python: Path, paths: list[str], minimum: int) -> None:
 
 @pytest.mark.slow
 def test_widget_logic_under_ipywidgets_7(ipywidgets7_python):
-    _run_widget_tests(ipywidgets7_python, ["tests/test_latent.py", "tests/test_painter_widget.py"], 10)
+    paths = ["tests/test_latent.py", "tests/test_painter_widget.py"]
+    _run_widget_tests(ipywidgets7_python, paths, 10)
 
 
 @pytest.mark.slow

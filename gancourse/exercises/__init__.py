@@ -22,7 +22,6 @@ _LESSON_MODULES = (
     "lesson07",
     "lesson08",
     "lesson09",
-    "lesson10",
     "lesson11",
 )
 

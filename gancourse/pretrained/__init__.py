@@ -5,7 +5,8 @@ to the files and in each file's metadata):
 
 - ``art_dcgan_g.pt``: the unconditional art generator (lessons 05-07);
 - ``art_cgan_g.pt``: lesson 08's conditional generator, G(z, y) for the six styles;
-- ``art_infogan_g.pt``: lesson 08's InfoGAN generator, G(z, code), trained without labels.
+- ``art_infogan_g.pt``: lesson 08's InfoGAN generator, G(z, code), trained without labels;
+- ``art_inpaint_g.pt``: lesson 09's repair network, a pix2pix U-Net (L1 + GAN) that fills holes.
 
 ::
 
@@ -30,6 +31,7 @@ PRETRAINED_DIR = Path(__file__).resolve().parent
 ART_GENERATOR_PATH = PRETRAINED_DIR / "art_dcgan_g.pt"
 ART_CGAN_PATH = PRETRAINED_DIR / "art_cgan_g.pt"
 ART_INFOGAN_PATH = PRETRAINED_DIR / "art_infogan_g.pt"
+ART_INPAINT_PATH = PRETRAINED_DIR / "art_inpaint_g.pt"
 
 
 def load_art_generator(device: torch.device | str = "cpu") -> Generator:
@@ -71,15 +73,35 @@ def art_infogan_info() -> dict[str, Any]:
     return load_generator_file(ART_INFOGAN_PATH, device="cpu")[1]
 
 
+def load_art_inpainter(device: torch.device | str = "cpu") -> torch.nn.Module:
+    """The shipped repair network (lesson 09): a U-Net that reads a damaged painting and its
+    mask, ``net_inputs(images, masks)`` (N, 4, 32, 32), and paints the hole; use it with
+    ``gancourse.translate.pix2pix.translate``. In eval mode; its command:
+    ``art_inpainter_info()``."""
+    from gancourse.translate.common import load_translator
+
+    return load_translator(ART_INPAINT_PATH, device=device)[0]["G"]
+
+
+def art_inpainter_info() -> dict[str, Any]:
+    """Metadata stored with the shipped repair network (command, task, hole sizes, epochs, ...)."""
+    from gancourse.translate.common import load_translator
+
+    return load_translator(ART_INPAINT_PATH)[1]
+
+
 __all__ = [
     "ART_CGAN_PATH",
     "ART_GENERATOR_PATH",
     "ART_INFOGAN_PATH",
+    "ART_INPAINT_PATH",
     "PRETRAINED_DIR",
     "art_cgan_info",
     "art_generator_info",
+    "art_inpainter_info",
     "art_infogan_info",
     "load_art_cgan",
     "load_art_generator",
+    "load_art_inpainter",
     "load_art_infogan",
 ]
