@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gancourse.cli_pix2pix import add_config_flags, check_run, config_changes
 from gancourse.data.art import ART_STYLES
 from gancourse.losses import LOSSES
 from gancourse.models import UPSAMPLE
@@ -65,11 +66,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     arg("--export-model", type=Path, help="also write the two trained generators here")
     arg("--data-seed", type=int, default=0, help="seed of the paintings (default 0)")
     arg("--image-size", type=int, default=32, help="image size in pixels (default 32)")
-    for flag, field, kind, text in CONFIG_FLAGS:
-        if isinstance(kind, list):
-            arg(flag, dest=field, choices=kind, help=text)
-        else:
-            arg(flag, dest=field, type=kind, help=text)
+    add_config_flags(arg, CONFIG_FLAGS)
     arg("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     arg("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -89,7 +86,7 @@ def parse_domains(text: str) -> tuple[str, str]:
 
 
 def config_from_args(args: argparse.Namespace) -> CycleGANConfig:
-    changes = {f: getattr(args, f) for _, f, _, _ in CONFIG_FLAGS if getattr(args, f) is not None}
+    changes = config_changes(args, CONFIG_FLAGS)
     if args.no_cycle:
         changes.update(lam_cycle=0.0, lam_identity=0.0)
     return replace(CycleGANConfig(), **changes)
@@ -100,10 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from gancourse.translate.cyclegan import domain_images, train_cyclegan
 
     try:
-        if args.samples_out.suffix != ".npz":
-            raise ValueError(f"--samples-out must end in .npz, got {str(args.samples_out)!r}")
-        if args.epochs < 1 or args.n_samples < 1:
-            raise ValueError("--epochs and --n-samples must be >= 1")
+        check_run(args)
         a, b = parse_domains(args.domains)
         cfg = config_from_args(args)
         images = [domain_images(s, cfg.n_images, args.image_size, args.data_seed) for s in (a, b)]

@@ -67,20 +67,30 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help=f"inpaint: share of the image a hole covers, drawn from [LO, HI] "
         f"(default {DEFAULT_HOLE[0]} {DEFAULT_HOLE[1]})",
     )
-    for flag, field, kind, text in CONFIG_FLAGS:
-        if isinstance(kind, list):
-            arg(flag, dest=field, choices=kind, help=text)
-        else:
-            arg(flag, dest=field, type=kind, help=text)
+    add_config_flags(arg, CONFIG_FLAGS)
     arg("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     arg("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
 
 
+def add_config_flags(arg, flags) -> None:
+    """Add one option per ``(flag, field, type or choices, help)`` of ``flags`` (default None:
+    the config's own value); shared by ``train pix2pix`` and ``train cyclegan``."""
+    for flag, field, kind, text in flags:
+        if isinstance(kind, list):
+            arg(flag, dest=field, choices=kind, help=text)
+        else:
+            arg(flag, dest=field, type=kind, help=text)
+
+
+def config_changes(args: argparse.Namespace, flags) -> dict:
+    """The config fields set on the command line (the flags of :func:`add_config_flags`)."""
+    return {f: getattr(args, f) for _, f, _, _ in flags if getattr(args, f) is not None}
+
+
 def config_from_args(args: argparse.Namespace) -> Pix2PixConfig:
-    changes = {f: getattr(args, f) for _, f, _, _ in CONFIG_FLAGS if getattr(args, f) is not None}
-    return replace(Pix2PixConfig(), **changes)
+    return replace(Pix2PixConfig(), **config_changes(args, CONFIG_FLAGS))
 
 
 def command_line(target: str) -> str:
@@ -91,7 +101,8 @@ def command_line(target: str) -> str:
     return ""
 
 
-def _check(args: argparse.Namespace) -> None:
+def check_run(args: argparse.Namespace) -> None:
+    """--samples-out must be an .npz file; --epochs and --n-samples positive."""
     if args.samples_out.suffix != ".npz":
         raise ValueError(f"--samples-out must end in .npz, got {str(args.samples_out)!r}")
     if args.epochs < 1 or args.n_samples < 1:
@@ -105,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
 
     hole = {"hole": tuple(args.hole)} if args.task == "inpaint" else {}
     try:
-        _check(args)
+        check_run(args)
         cfg = config_from_args(args)
         data = paired_art(args.task, cfg.n_images, args.image_size, args.data_seed, **hole)
         test = held_out_art(args.task, args.n_samples, args.image_size, args.data_seed, **hole)
