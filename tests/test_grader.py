@@ -211,7 +211,8 @@ def test_solutions_score_full_marks(honest):
     wrong = [(g.exercise.key, g.reason) for g in alice.grades if g.points != g.exercise.points]
     assert not wrong
     assert alice.total == TOTAL and alice.max_total == TOTAL
-    assert all(not r.issues for r in alice.runs), [(r.path, r.issues) for r in alice.runs if r.issues]
+    issues = [(r.path, r.issues) for r in alice.runs if r.issues]
+    assert not issues, issues
 
 
 def test_fresh_exercises_score_zero_without_errors(honest):
