@@ -102,23 +102,11 @@ def run(args: argparse.Namespace) -> int:
         cfg = config_from_args(args)
         images = [domain_images(s, cfg.n_images, args.image_size, args.data_seed) for s in (a, b)]
         nets = cfg.models(seed=args.seed)
-        kw = {
-            k: getattr(cfg, k)
-            for k in (
-                "lam_cycle",
-                "lam_identity",
-                "gan_loss",
-                "batch_size",
-                "lr",
-                "betas",
-                "pool_size",
-            )
-        }
         result = train_cyclegan(
             nets,
             *images,
             epochs=args.epochs,
-            **kw,
+            **cfg.train_kwargs(),
             seed=args.seed,
             device=args.device,
             progress=not args.quiet,
@@ -140,7 +128,7 @@ def _write_outputs(args, cfg: CycleGANConfig, result, domains: tuple[str, str]) 
     import torch
 
     from gancourse.checkpoint import save_atomic
-    from gancourse.cli_pix2pix import command_line
+    from gancourse.cli_dcgan import command_line
     from gancourse.translate.common import save_translator
     from gancourse.translate.cyclegan import held_out_domain
     from gancourse.translate.pix2pix import translate

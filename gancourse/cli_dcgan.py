@@ -115,15 +115,17 @@ def recipe_from_args(args: argparse.Namespace):
 
 def check_arguments(args: argparse.Namespace, suffix: str = ".npy") -> str | None:
     """The first thing wrong with the output file (its ``suffix``), the budget or --n-samples,
-    said plainly, or None (``train cgan``, ``infogan`` and ``vae`` check theirs the same way)."""
+    said plainly, or None (``train cgan``, ``infogan``, ``vae``, ``pix2pix`` and ``cyclegan``
+    check theirs the same way)."""
     if args.samples_out.suffix != suffix:
         return f"--samples-out must end in {suffix}, got {str(args.samples_out)!r}"
-    if args.epochs is None and args.minutes is None:
+    minutes = getattr(args, "minutes", None)  # train pix2pix and cyclegan have --epochs only
+    if args.epochs is None and minutes is None:
         return "give a budget: --epochs E and/or --minutes M"
     if (args.epochs is not None and args.epochs < 1) or args.n_samples < 1:
         return "--epochs and --n-samples must be >= 1"
-    if args.minutes is not None and not args.minutes > 0:
-        return f"--minutes must be > 0, got {args.minutes}"
+    if minutes is not None and not minutes > 0:
+        return f"--minutes must be > 0, got {minutes}"
     return None
 
 
@@ -215,6 +217,20 @@ def report_samples(result, images: np.ndarray, path: Path) -> None:
     )
 
 
+def command_line(target: str) -> str:
+    """The command that is running, as a string to store next to what it wrote
+    (``python -m gancourse train <target> ...``; '' when the code was not started that way).
+    ``--resume FILE`` is left out: resuming is exact, so the command without it gives the same
+    result."""
+    if sys.argv[1:3] != ["train", target]:
+        return ""
+    argv = sys.argv[3:]
+    if "--resume" in argv:
+        i = argv.index("--resume")
+        argv = argv[:i] + argv[i + 2 :]
+    return f"python -m gancourse train {target} " + shlex.join(argv)
+
+
 def export_generator(args: argparse.Namespace, target: str, rec, result, n_images: int) -> None:
     """With ``--export-generator``: the sampling generator's file, with the command that made
     it (``python -m gancourse train <target> ...``) and the run's details in its metadata."""
@@ -224,17 +240,8 @@ def export_generator(args: argparse.Namespace, target: str, rec, result, n_image
 
     if args.export_generator is None:
         return
-    argv = sys.argv[3:]
-    if "--resume" in argv:  # resuming is exact: the same command without it gives this G
-        i = argv.index("--resume")
-        argv = argv[:i] + argv[i + 2 :]
-    command = (
-        f"python -m gancourse train {target} " + shlex.join(argv)
-        if sys.argv[1:3] == ["train", target]
-        else ""
-    )
     info = {
-        "command": command,
+        "command": command_line(target),
         "data": args.data,
         "n_images": n_images,
         "data_seed": args.data_seed,

@@ -14,13 +14,13 @@ the shipped weights in ``gancourse/pretrained``.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from gancourse.cli_dcgan import check_arguments, command_line
 from gancourse.data.paired import DEFAULT_HOLE, TASKS
 from gancourse.losses import LOSSES
 from gancourse.models import UPSAMPLE
@@ -93,20 +93,12 @@ def config_from_args(args: argparse.Namespace) -> Pix2PixConfig:
     return replace(Pix2PixConfig(), **config_changes(args, CONFIG_FLAGS))
 
 
-def command_line(target: str) -> str:
-    """The command that is running, as a string to store next to what it wrote ('' when the
-    code was not started as ``python -m gancourse train <target>``)."""
-    if sys.argv[1:3] == ["train", target]:
-        return f"python -m gancourse train {target} " + shlex.join(sys.argv[3:])
-    return ""
-
-
 def check_run(args: argparse.Namespace) -> None:
-    """--samples-out must be an .npz file; --epochs and --n-samples positive."""
-    if args.samples_out.suffix != ".npz":
-        raise ValueError(f"--samples-out must end in .npz, got {str(args.samples_out)!r}")
-    if args.epochs < 1 or args.n_samples < 1:
-        raise ValueError("--epochs and --n-samples must be >= 1")
+    """Raise ValueError with the first thing wrong with --samples-out (.npz), --epochs or
+    --n-samples (``train dcgan``'s check)."""
+    problem = check_arguments(args, ".npz")
+    if problem:
+        raise ValueError(problem)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -308,10 +308,6 @@ def conv_geometry(layers: list[tuple[int, int, int]], image_size: int) -> tuple[
     return field, side
 
 
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 __all__ = [
     "NORMS",
     "PatchDiscriminator",

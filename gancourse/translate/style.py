@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gancourse.train.steps import frozen
+
 
 def feature_maps(model: nn.Module, x: Tensor, layers: tuple[int, ...] = (0, 1, 2)) -> list[Tensor]:
     """The activations after the ReLU of each conv block in ``layers`` (0 = the first) of a
@@ -109,8 +111,7 @@ def style_transfer(
         raise ValueError(f"start must be 'content' or 'noise', got {start!r}")
     was_training = model.training
     model.eval()
-    params = [p for p in model.parameters() if p.requires_grad]
-    model.requires_grad_(False)
+    layers = tuple(sorted({content_layer, *style_layers}))  # one pass computes them all
     t0 = time.perf_counter()
     try:
         with torch.no_grad():
@@ -123,20 +124,18 @@ def style_transfer(
         u = u0.clone().requires_grad_(True)
         opt = torch.optim.Adam([u], lr=lr)
         result = StyleTransferResult(content)
-        for _ in range(steps):
-            x = torch.tanh(u)
-            feats = feature_maps(model, x, tuple(sorted({content_layer, *style_layers})))
-            by_layer = dict(zip(sorted({content_layer, *style_layers}), feats))
-            c_loss = F.mse_loss(by_layer[content_layer], target_content)
-            s_loss = style_loss([by_layer[k] for k in style_layers], target_style)
-            opt.zero_grad(set_to_none=True)
-            (c_loss + style_weight * s_loss + tv_weight * total_variation(x)).backward()
-            opt.step()
-            result.content_loss.append(float(c_loss.detach()))
-            result.style_loss.append(float(s_loss.detach()))
+        with frozen(model):  # only the pixels learn
+            for _ in range(steps):
+                x = torch.tanh(u)
+                by_layer = dict(zip(layers, feature_maps(model, x, layers)))
+                c_loss = F.mse_loss(by_layer[content_layer], target_content)
+                s_loss = style_loss([by_layer[k] for k in style_layers], target_style)
+                opt.zero_grad(set_to_none=True)
+                (c_loss + style_weight * s_loss + tv_weight * total_variation(x)).backward()
+                opt.step()
+                result.content_loss.append(float(c_loss.detach()))
+                result.style_loss.append(float(s_loss.detach()))
     finally:
-        for p in params:
-            p.requires_grad_(True)
         model.train(was_training)
     result.images = torch.tanh(u.detach())
     result.seconds = time.perf_counter() - t0
