@@ -34,6 +34,7 @@ CONFIG_FLAGS: tuple[tuple[str, str, object, str], ...] = (
     ("--width", "width", int, "channels of the generators' first layer"),
     ("--n-blocks", "n_blocks", int, "residual blocks of each generator"),
     ("--upsample", "upsample", list(UPSAMPLE), "the generators' upsampling"),
+    ("--norm", "norm", ["batch", "instance", "none"], "the generators' normalisation"),
     ("--d-width", "d_width", int, "channels of the discriminators' first layer"),
     ("--d-layers", "d_layers", int, "stride-2 layers of each PatchGAN"),
     ("--batch-size", "batch_size", int, "paintings of each style per batch"),
@@ -56,7 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--domains",
         required=True,
         metavar="A,B",
-        help=f"two different art styles, e.g. albers,kandinsky ({', '.join(ART_STYLES)})",
+        help=f"two different art styles, e.g. albers,rothko ({', '.join(ART_STYLES)})",
     )
     arg("--no-cycle", action="store_true", help="the ablation: no cycle (and no identity) loss")
     arg("--epochs", type=int, required=True, help="passes over the training paintings")
@@ -64,6 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     arg("--n-samples", type=int, default=64, help="held-out paintings per style (default 64)")
     arg("--samples-out", type=Path, required=True, help="where to write the arrays (.npz)")
     arg("--export-model", type=Path, help="also write the two trained generators here")
+    arg("--export-half", action="store_true", help="store the exported weights as float16")
     arg("--data-seed", type=int, default=0, help="seed of the paintings (default 0)")
     arg("--image-size", type=int, default=32, help="image size in pixels (default 32)")
     add_config_flags(arg, CONFIG_FLAGS)
@@ -74,13 +76,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def parse_domains(text: str) -> tuple[str, str]:
-    """``"albers,kandinsky"`` -> ("albers", "kandinsky"), checked."""
+    """``"albers,rothko"`` -> ("albers", "rothko"), checked."""
     from gancourse.translate.cyclegan import check_domains
 
     parts = [s.strip() for s in text.split(",")]
     if len(parts) != 2:
         raise ValueError(
-            f"--domains takes two styles separated by a comma, e.g. albers,kandinsky; got {text!r}"
+            f"--domains takes two styles separated by a comma, e.g. albers,rothko; got {text!r}"
         )
     return check_domains(*parts)
 
@@ -169,5 +171,10 @@ def _write_outputs(args, cfg: CycleGANConfig, result, domains: tuple[str, str]) 
             "config": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.as_dict().items()},
             "torch": str(torch.__version__),
         }
-        save_translator({"G_ab": G_ab.to("cpu"), "G_ba": G_ba.to("cpu")}, args.export_model, info)
+        save_translator(
+            {"G_ab": G_ab.to("cpu"), "G_ba": G_ba.to("cpu")},
+            args.export_model,
+            info,
+            half=args.export_half,
+        )
         print(f"wrote the two generators to {args.export_model}")

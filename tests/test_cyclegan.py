@@ -257,3 +257,88 @@ def test_cli_rejects_bad_domains(tmp_path, capsys, domains, message):
             str(tmp_path / "c.npz"), "--quiet"]  # fmt: skip
     assert main(args) == 2
     assert message in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the norm and the palette
+def test_instance_norm_generator_is_blind_to_recolouring_and_batch_norm_is_not():
+    """Lesson 10's claim: after a linear conv, instance norm removes a per-image colour shift
+    and scale, so an instance-norm G cannot see its input's palette; batch norm can."""
+    a = held_out_domain("albers", 8)
+    g = torch.Generator().manual_seed(0)
+    recoloured = 0.6 * a + torch.empty(8, 3, 1, 1).uniform_(-0.4, 0.4, generator=g)
+    gaps = {}
+    for norm in ("instance", "batch"):
+        with torch.no_grad():
+            G = ResnetGenerator(norm=norm, width=8, n_blocks=1).train()
+            for m in G.modules():  # weights of a trained size, so the norm's eps is negligible
+                if isinstance(m, nn.Conv2d):
+                    nn.init.normal_(m.weight, std=0.3)
+            block = G.net[:4]
+            h, h2 = block(a), block(recoloured)
+        gaps[norm] = ((h - h2).abs().mean() / h.abs().mean()).item()
+    assert gaps["instance"] < 1e-4, gaps
+    assert gaps["batch"] > 0.1, gaps
+    assert CycleGANConfig().norm == "batch"
+    assert CycleGANConfig(norm="instance").models()["G_ab"].norm == "instance"
+    with pytest.raises(ValueError, match="norm"):
+        CycleGANConfig(norm="layer").models()
+
+
+def test_translator_files_can_store_half_precision(tmp_path):
+    from gancourse.translate.common import save_translator
+
+    torch.manual_seed(0)
+    G = ResnetGenerator(width=8, n_blocks=1, norm="batch").eval()
+    full, half = tmp_path / "full.pt", tmp_path / "half.pt"
+    save_translator({"G": G}, full, {"k": 1})
+    save_translator({"G": G}, half, {"k": 1}, half=True)
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    x = held_out_domain("rothko", 4)
+    (G_full,), (G_half,) = (list(load_translator(p)[0].values()) for p in (full, half))
+    assert next(G_half.parameters()).dtype == torch.float32
+    with torch.no_grad():
+        assert torch.equal(G_full(x), G(x))
+        err = (G_half(x) - G(x)).abs().max().item()
+    assert 0 < err < 1e-2
+
+
+def test_cli_norm_and_half_export(tmp_path):
+    out, model = tmp_path / "c.npz", tmp_path / "g.pt"
+    args = ["train", "cyclegan", "--domains", "rothko,albers", "--no-cycle", "--epochs", "1",
+            "--n-samples", "3", "--samples-out", str(out), "--n-images", "8", "--width", "4",
+            "--n-blocks", "1", "--d-width", "4", "--batch-size", "4", "--norm", "instance",
+            "--export-model", str(model), "--export-half", "--quiet",
+            "--device", "cpu"]  # fmt: skip
+    assert main(args) == 0
+    nets, info = load_translator(model)
+    assert info["config"]["norm"] == "instance" and nets["G_ab"].norm == "instance"
+    assert info["no_cycle"] and info["config"]["lam_cycle"] == 0 == info["config"]["lam_identity"]
+    assert "command" in info and info["domains"] == ["rothko", "albers"]
+    z = np.load(out)
+    with torch.no_grad():
+        a2b = nets["G_ab"](torch.from_numpy(z["a"]))
+    assert torch.allclose(a2b, torch.from_numpy(z["a2b"]), atol=1e-2)
+
+
+# ------------------------------------------------------------------- the shipped CycleGANs
+def test_the_shipped_cyclegans_load_and_only_the_cycle_model_keeps_the_palette():
+    from gancourse import pretrained
+    from gancourse.translate.pix2pix import translate
+
+    a = held_out_domain("albers", 100)
+    palette, cycle = {}, {}
+    for kept in (True, False):
+        path = pretrained.ART_CYCLEGAN_PATH if kept else pretrained.ART_CYCLEGAN_NOCYCLE_PATH
+        assert path.stat().st_size < 1.5 * 2**20
+        info = pretrained.art_cyclegan_info(cycle=kept)
+        command = "python -m gancourse train cyclegan --domains albers,rothko"
+        assert info["command"].startswith(command)
+        assert info["domains"] == ["albers", "rothko"] and info["no_cycle"] is (not kept)
+        G_ab, G_ba = pretrained.load_art_cyclegan(cycle=kept)
+        assert not G_ab.training and G_ab.norm == "batch"
+        a2b = translate(G_ab, a)
+        assert a2b.shape == a.shape and a2b.abs().max() <= 1
+        palette[kept] = histogram_distance(a, a2b).mean().item()
+        cycle[kept] = (translate(G_ba, a2b) - a).abs().mean().item()
+    assert palette[True] < 0.6 * palette[False], palette
+    assert cycle[True] < 0.6 * cycle[False], cycle

@@ -136,13 +136,24 @@ def network_config(model: nn.Module) -> dict[str, Any]:
 
 
 def save_translator(
-    models: dict[str, nn.Module], path: str | os.PathLike, info: dict[str, Any] | None = None
+    models: dict[str, nn.Module],
+    path: str | os.PathLike,
+    info: dict[str, Any] | None = None,
+    *,
+    half: bool = False,
 ) -> Path:
-    """Write translation networks (name -> UNet or ResnetGenerator) and ``info`` atomically."""
+    """Write translation networks (name -> UNet or ResnetGenerator) and ``info`` atomically;
+    ``half=True`` stores floating-point weights as float16 (half the file; :func:`load_translator`
+    returns float32 networks either way)."""
+
+    def stored(v: Tensor) -> Tensor:
+        v = v.detach().to("cpu").clone()
+        return v.half() if half and v.is_floating_point() else v
+
     nets = {
         name: {
             "config": network_config(m),
-            "state_dict": {k: v.detach().to("cpu").clone() for k, v in m.state_dict().items()},
+            "state_dict": {k: stored(v) for k, v in m.state_dict().items()},
         }
         for name, m in models.items()
     }

@@ -131,16 +131,20 @@ class ImagePool:
 class CycleGANConfig:
     """The course's CycleGAN at 32x32: networks and training settings in one place.
 
-    ``width``, ``n_blocks``, ``n_down``, ``upsample``: the ResNet generators; ``d_width``,
-    ``d_layers``: the PatchGAN discriminators (instance norm in all four nets, as in the
-    paper); ``lam_cycle``, ``lam_identity``: the weights of the two L1 terms (paper: 10 and
-    half of it); ``pool_size``: the image pool; ``n_images``: training paintings per style.
+    ``width``, ``n_blocks``, ``n_down``, ``upsample``, ``norm``: the ResNet generators
+    (``norm="batch"``, not the paper's instance norm: instance norm removes each image's own
+    colour shift and scale after the first convolution, so the generator could not see, let
+    alone keep, the palette of a flat-colour painting; lesson 10 measures it); ``d_width``,
+    ``d_layers``: the PatchGAN discriminators (instance norm, as in the paper); ``lam_cycle``,
+    ``lam_identity``: the weights of the two L1 terms (paper: 10 and half of it);
+    ``pool_size``: the image pool; ``n_images``: training paintings per style.
     """
 
     width: int = 16
     n_blocks: int = 3
     n_down: int = 2
     upsample: str = "nearest"
+    norm: str = "batch"
     d_width: int = 32
     d_layers: int = 2
     lam_cycle: float = 10.0
@@ -155,6 +159,8 @@ class CycleGANConfig:
     def __post_init__(self) -> None:
         if self.gan_loss not in LOSSES:
             raise ValueError(f"unknown loss {self.gan_loss!r}; choose one of {sorted(LOSSES)}")
+        if self.norm not in ("batch", "instance", "none"):
+            raise ValueError(f"norm must be 'batch', 'instance' or 'none', got {self.norm!r}")
         if self.upsample not in UPSAMPLE:
             raise ValueError(f"upsample must be one of {UPSAMPLE}, got {self.upsample!r}")
         if self.lam_cycle < 0 or self.lam_identity < 0:
@@ -167,6 +173,7 @@ class CycleGANConfig:
             "n_blocks": self.n_blocks,
             "n_down": self.n_down,
             "upsample": self.upsample,
+            "norm": self.norm,
         }
         with seeded(seed):
             nets = {
