@@ -22,6 +22,7 @@ _LESSON_MODULES = (
     "lesson07",
     "lesson08",
     "lesson09",
+    "lesson10",
     "lesson11",
 )
 
