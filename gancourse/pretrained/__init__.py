@@ -6,7 +6,9 @@ to the files and in each file's metadata):
 - ``art_dcgan_g.pt``: the unconditional art generator (lessons 05-07);
 - ``art_cgan_g.pt``: lesson 08's conditional generator, G(z, y) for the six styles;
 - ``art_infogan_g.pt``: lesson 08's InfoGAN generator, G(z, code), trained without labels;
-- ``art_inpaint_g.pt``: lesson 09's repair network, a pix2pix U-Net (L1 + GAN) that fills holes.
+- ``art_inpaint_g.pt``: lesson 09's repair network, a pix2pix U-Net (L1 + GAN) that fills holes;
+- ``art_cyclegan_g.pt``, ``art_cyclegan_nocycle_g.pt``: lesson 10's CycleGAN between Albers and
+  Rothko (the generators ``G_ab`` and ``G_ba``), and the same training without the cycle loss.
 
 ::
 
@@ -32,6 +34,8 @@ ART_GENERATOR_PATH = PRETRAINED_DIR / "art_dcgan_g.pt"
 ART_CGAN_PATH = PRETRAINED_DIR / "art_cgan_g.pt"
 ART_INFOGAN_PATH = PRETRAINED_DIR / "art_infogan_g.pt"
 ART_INPAINT_PATH = PRETRAINED_DIR / "art_inpaint_g.pt"
+ART_CYCLEGAN_PATH = PRETRAINED_DIR / "art_cyclegan_g.pt"
+ART_CYCLEGAN_NOCYCLE_PATH = PRETRAINED_DIR / "art_cyclegan_nocycle_g.pt"
 
 
 def load_art_generator(device: torch.device | str = "cpu") -> Generator:
@@ -90,17 +94,41 @@ def art_inpainter_info() -> dict[str, Any]:
     return load_translator(ART_INPAINT_PATH)[1]
 
 
+def load_art_cyclegan(
+    *, cycle: bool = True, device: torch.device | str = "cpu"
+) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """Lesson 10's shipped CycleGAN generators ``(G_ab, G_ba)``: Albers -> Rothko and back
+    (``cycle=False``: the ablation trained without the cycle and identity losses). ResNet
+    generators in eval mode; use them with ``gancourse.translate.pix2pix.translate``. Their
+    command and domains: :func:`art_cyclegan_info`."""
+    from gancourse.translate.common import load_translator
+
+    nets = load_translator(ART_CYCLEGAN_PATH if cycle else ART_CYCLEGAN_NOCYCLE_PATH, device)[0]
+    return nets["G_ab"], nets["G_ba"]
+
+
+def art_cyclegan_info(*, cycle: bool = True) -> dict[str, Any]:
+    """Metadata stored with a shipped CycleGAN (command, domains, epochs, steps, config)."""
+    from gancourse.translate.common import load_translator
+
+    return load_translator(ART_CYCLEGAN_PATH if cycle else ART_CYCLEGAN_NOCYCLE_PATH)[1]
+
+
 __all__ = [
     "ART_CGAN_PATH",
+    "ART_CYCLEGAN_NOCYCLE_PATH",
+    "ART_CYCLEGAN_PATH",
     "ART_GENERATOR_PATH",
     "ART_INFOGAN_PATH",
     "ART_INPAINT_PATH",
     "PRETRAINED_DIR",
     "art_cgan_info",
+    "art_cyclegan_info",
     "art_generator_info",
     "art_inpainter_info",
     "art_infogan_info",
     "load_art_cgan",
+    "load_art_cyclegan",
     "load_art_generator",
     "load_art_inpainter",
     "load_art_infogan",
