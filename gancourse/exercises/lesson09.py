@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gancourse.exercises.spec import Case, Exercise, OutSpec, Unusable, unpack
+from gancourse.exercises.spec import Case, Exercise, OutSpec, unpack
+from gancourse.exercises.tensors import gradients
 from gancourse.translate import measures, networks, repair
 
 
@@ -106,13 +107,8 @@ def _l1_run(c: Case, fn) -> dict:
     targets = torch.tensor(c["targets"], dtype=torch.float32)
     masks = torch.tensor(c["masks"], dtype=torch.float32)
     loss = fn(out, targets, masks)
-    result = {"loss": loss}
-    if isinstance(loss, torch.Tensor) and loss.requires_grad:
-        (grad,) = torch.autograd.grad(loss, out)
-        result["grad"] = grad
-    else:
-        result["grad"] = Unusable("a loss with no graph to the outputs: use torch operations")
-    return result
+    why = "a loss with no graph to the outputs: use torch operations"
+    return {"loss": loss, **gradients(loss, {"grad": out}, why)}
 
 
 MASKED_L1 = Exercise(

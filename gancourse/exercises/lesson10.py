@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from gancourse.exercises.spec import Case, Exercise, OutSpec, Unusable
+from gancourse.exercises.spec import Case, Exercise, OutSpec
+from gancourse.exercises.tensors import gradients
 from gancourse.seeding import seeded
 from gancourse.translate import cyclegan, measures, style
 
@@ -43,17 +44,9 @@ def _cycle_run(c: Case, fn) -> dict:
         _translator(int(c["seed"]) + 1, a.shape[1]),
     )
     loss = fn(G_ab, G_ba, a.clone(), b.clone())
-    out = {"loss": loss}
-    if isinstance(loss, torch.Tensor) and loss.requires_grad:
-        grads = torch.autograd.grad(loss, [G_ab[0].weight, G_ba[0].weight], allow_unused=True)
-        out["grad_ab"], out["grad_ba"] = (
-            torch.zeros_like(w) if g is None else g
-            for g, w in zip(grads, (G_ab[0].weight, G_ba[0].weight))
-        )
-    else:
-        why = Unusable("a loss with no graph to the generators' weights: use torch operations")
-        out["grad_ab"] = out["grad_ba"] = why
-    return out
+    why = "a loss with no graph to the generators' weights: use torch operations"
+    weights = {"grad_ab": G_ab[0].weight, "grad_ba": G_ba[0].weight}
+    return {"loss": loss, **gradients(loss, weights, why)}
 
 
 CYCLE_CONSISTENCY_LOSS = Exercise(
@@ -92,12 +85,8 @@ def _style_run(c: Case, fn) -> dict:
              for i in range(k)]  # fmt: skip
     style_feats = [torch.tensor(c[f"style_{i}"], dtype=torch.float32) for i in range(k)]
     loss = fn(list(feats), list(style_feats))
-    out = {"loss": loss}
-    if isinstance(loss, torch.Tensor) and loss.requires_grad:
-        out["grad"] = torch.autograd.grad(loss, feats[0])[0]
-    else:
-        out["grad"] = Unusable("a loss with no graph to the features: use torch operations")
-    return out
+    why = "a loss with no graph to the features: use torch operations"
+    return {"loss": loss, **gradients(loss, {"grad": feats[0]}, why)}
 
 
 GRAM_STYLE_LOSS = Exercise(

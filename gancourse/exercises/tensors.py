@@ -29,16 +29,23 @@ def small_critic(dim: int, seed: int) -> nn.Module:
         )
 
 
+def gradients(loss, wrt: dict[str, torch.Tensor], why: str) -> dict[str, torch.Tensor | Unusable]:
+    """The gradient of a student's ``loss`` with respect to each tensor of ``wrt`` (name ->
+    tensor; zeros where the loss does not depend on it), or, when ``loss`` is not a tensor with
+    a graph, an :class:`Unusable` saying ``why`` for each name."""
+    if not (isinstance(loss, torch.Tensor) and loss.requires_grad):
+        return {name: Unusable(why) for name in wrt}
+    grads = torch.autograd.grad(loss, list(wrt.values()), allow_unused=True)
+    return {
+        name: torch.zeros_like(t) if g is None else g for (name, t), g in zip(wrt.items(), grads)
+    }
+
+
 def penalty_outputs(key: str, penalty, critic: nn.Module) -> dict:
     """A penalty and its gradient with respect to ``critic``'s first weight matrix, which exists
     only if the penalty was built with ``create_graph=True``."""
-    out = {key: penalty}
-    if isinstance(penalty, torch.Tensor) and penalty.requires_grad:
-        (g,) = torch.autograd.grad(penalty, [critic[1].weight], allow_unused=True)
-        out["grad_w"] = torch.zeros_like(critic[1].weight) if g is None else g
-    else:
-        out["grad_w"] = Unusable(
-            "a penalty with no graph to the critic's weights; "
-            "pass create_graph=True to torch.autograd.grad"
-        )
-    return out
+    why = (
+        "a penalty with no graph to the critic's weights; "
+        "pass create_graph=True to torch.autograd.grad"
+    )
+    return {key: penalty, **gradients(penalty, {"grad_w": critic[1].weight}, why)}
