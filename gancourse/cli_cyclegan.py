@@ -26,6 +26,7 @@ from gancourse.data.art import ART_STYLES
 from gancourse.losses import LOSSES
 from gancourse.models import UPSAMPLE
 from gancourse.translate.cyclegan import CycleGANConfig
+from gancourse.translate.networks import GENERATOR_NORMS
 
 CONFIG_FLAGS: tuple[tuple[str, str, object, str], ...] = (
     ("--lambda-cycle", "lam_cycle", float, "weight of the cycle-consistency loss (paper: 10)"),
@@ -34,7 +35,7 @@ CONFIG_FLAGS: tuple[tuple[str, str, object, str], ...] = (
     ("--width", "width", int, "channels of the generators' first layer"),
     ("--n-blocks", "n_blocks", int, "residual blocks of each generator"),
     ("--upsample", "upsample", list(UPSAMPLE), "the generators' upsampling"),
-    ("--norm", "norm", ["batch", "instance", "none"], "the generators' normalisation"),
+    ("--norm", "norm", list(GENERATOR_NORMS), "the generators' normalisation"),
     ("--d-width", "d_width", int, "channels of the discriminators' first layer"),
     ("--d-layers", "d_layers", int, "stride-2 layers of each PatchGAN"),
     ("--batch-size", "batch_size", int, "paintings of each style per batch"),

@@ -10,11 +10,10 @@ the lesson measures content with.
 from __future__ import annotations
 
 import numpy as np
-import torch
 from torch import nn
 
 from gancourse.exercises.spec import Case, Exercise, OutSpec
-from gancourse.exercises.tensors import gradients
+from gancourse.exercises.tensors import as_float32, gradients
 from gancourse.seeding import seeded
 from gancourse.translate import cyclegan, measures, style
 
@@ -37,8 +36,7 @@ def _cycle_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _cycle_run(c: Case, fn) -> dict:
-    a = torch.tensor(c["a"], dtype=torch.float32)
-    b = torch.tensor(c["b"], dtype=torch.float32)
+    a, b = as_float32(c["a"]), as_float32(c["b"])
     G_ab, G_ba = (
         _translator(int(c["seed"]), a.shape[1]),
         _translator(int(c["seed"]) + 1, a.shape[1]),
@@ -81,9 +79,8 @@ def _style_cases(rng: np.random.Generator) -> list[Case]:
 
 def _style_run(c: Case, fn) -> dict:
     k = int(c["n_layers"])
-    feats = [torch.tensor(c[f"features_{i}"], dtype=torch.float32, requires_grad=True)
-             for i in range(k)]  # fmt: skip
-    style_feats = [torch.tensor(c[f"style_{i}"], dtype=torch.float32) for i in range(k)]
+    feats = [as_float32(c[f"features_{i}"]).requires_grad_() for i in range(k)]
+    style_feats = [as_float32(c[f"style_{i}"]) for i in range(k)]
     loss = fn(list(feats), list(style_feats))
     why = "a loss with no graph to the features: use torch operations"
     return {"loss": loss, **gradients(loss, {"grad": feats[0]}, why)}
@@ -118,8 +115,7 @@ def _hist_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _hist_run(c: Case, fn) -> dict:
-    a = torch.tensor(c["a"], dtype=torch.float32)
-    b = torch.tensor(c["b"], dtype=torch.float32)
+    a, b = as_float32(c["a"]), as_float32(c["b"])
     return {"distance": fn(a, b, int(c["bins"]))}
 
 

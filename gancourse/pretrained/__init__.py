@@ -94,6 +94,10 @@ def art_inpainter_info() -> dict[str, Any]:
     return load_translator(ART_INPAINT_PATH)[1]
 
 
+def _cyclegan_path(cycle: bool) -> Path:
+    return ART_CYCLEGAN_PATH if cycle else ART_CYCLEGAN_NOCYCLE_PATH
+
+
 def load_art_cyclegan(
     *, cycle: bool = True, device: torch.device | str = "cpu"
 ) -> tuple[torch.nn.Module, torch.nn.Module]:
@@ -103,7 +107,7 @@ def load_art_cyclegan(
     command and domains: :func:`art_cyclegan_info`."""
     from gancourse.translate.common import load_translator
 
-    nets = load_translator(ART_CYCLEGAN_PATH if cycle else ART_CYCLEGAN_NOCYCLE_PATH, device)[0]
+    nets = load_translator(_cyclegan_path(cycle), device)[0]
     return nets["G_ab"], nets["G_ba"]
 
 
@@ -111,7 +115,7 @@ def art_cyclegan_info(*, cycle: bool = True) -> dict[str, Any]:
     """Metadata stored with a shipped CycleGAN (command, domains, epochs, steps, config)."""
     from gancourse.translate.common import load_translator
 
-    return load_translator(ART_CYCLEGAN_PATH if cycle else ART_CYCLEGAN_NOCYCLE_PATH)[1]
+    return load_translator(_cyclegan_path(cycle))[1]
 
 
 __all__ = [

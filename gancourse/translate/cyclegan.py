@@ -33,7 +33,7 @@ from gancourse.seeding import seeded
 from gancourse.train.history import divergence_advice
 from gancourse.train.steps import d_step, g_step
 from gancourse.translate.common import Session, TranslationResult, check_budget, epoch_batches
-from gancourse.translate.networks import PatchDiscriminator, ResnetGenerator
+from gancourse.translate.networks import GENERATOR_NORMS, PatchDiscriminator, ResnetGenerator
 
 
 # --------------------------------------------------------------------------------- data
@@ -159,8 +159,8 @@ class CycleGANConfig:
     def __post_init__(self) -> None:
         if self.gan_loss not in LOSSES:
             raise ValueError(f"unknown loss {self.gan_loss!r}; choose one of {sorted(LOSSES)}")
-        if self.norm not in ("batch", "instance", "none"):
-            raise ValueError(f"norm must be 'batch', 'instance' or 'none', got {self.norm!r}")
+        if self.norm not in GENERATOR_NORMS:
+            raise ValueError(f"norm must be one of {GENERATOR_NORMS}, got {self.norm!r}")
         if self.upsample not in UPSAMPLE:
             raise ValueError(f"upsample must be one of {UPSAMPLE}, got {self.upsample!r}")
         if self.lam_cycle < 0 or self.lam_identity < 0:

@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from gancourse.models import UPSAMPLE, _up, init_dcgan_weights
 
 NORMS = ("batch", "instance", "none", "spectral")
+GENERATOR_NORMS = NORMS[:3]  # spectral norm is for discriminators
 
 
 def _norm(kind: str, channels: int) -> nn.Module:
@@ -78,7 +79,7 @@ class UNet(nn.Module):
         skips: bool = True,
     ):
         super().__init__()
-        _check("norm", norm, NORMS[:3])
+        _check("norm", norm, GENERATOR_NORMS)
         _check("upsample", upsample, UPSAMPLE)
         depth = int(math.log2(image_size)) if depth is None else depth
         if not 1 <= depth or image_size % 2**depth:
@@ -181,7 +182,7 @@ class ResnetGenerator(nn.Module):
         upsample: str = "nearest",
     ):
         super().__init__()
-        _check("norm", norm, NORMS[:3])
+        _check("norm", norm, GENERATOR_NORMS)
         _check("upsample", upsample, UPSAMPLE)
         self.in_channels, self.out_channels, self.width = in_channels, out_channels, width
         self.n_down, self.n_blocks, self.norm, self.upsample = n_down, n_blocks, norm, upsample
@@ -309,6 +310,7 @@ def conv_geometry(layers: list[tuple[int, int, int]], image_size: int) -> tuple[
 
 
 __all__ = [
+    "GENERATOR_NORMS",
     "NORMS",
     "PatchDiscriminator",
     "ResidualBlock",
