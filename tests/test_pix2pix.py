@@ -119,10 +119,12 @@ def test_patchgan_pairs_need_the_condition():
 
 
 # ------------------------------------------------------------------------------ the data
-@pytest.mark.parametrize(("task", "make"), [("sketch2art", sketch), ("gray2art", grayscale)])
-def test_pairs_are_aligned(task, make):
+@pytest.mark.parametrize(
+    ("task", "make", "channels"), [("sketch2art", sketch, 3), ("gray2art", grayscale, 1)]
+)
+def test_pairs_are_aligned(task, make, channels):
     data = paired_art(task, 12, seed=3)
-    assert data.inputs.shape == (12, 1, 32, 32) and data.targets.shape == (12, 3, 32, 32)
+    assert data.inputs.shape == (12, channels, 32, 32) and data.targets.shape == (12, 3, 32, 32)
     assert data.inputs.min() >= -1 and data.inputs.max() <= 1
     for i in (0, 5, 11):  # the input of pair i is made from painting i alone
         assert torch.allclose(data.inputs[i : i + 1], make(data.targets[i : i + 1]), atol=1e-6)
@@ -132,15 +134,23 @@ def test_pairs_are_aligned(task, make):
     assert torch.equal(again.inputs, data.inputs) and torch.equal(again.labels, data.labels)
 
 
-def test_sketch_draws_edges_and_leaves_flat_colour_white():
-    img = torch.full((1, 3, 32, 32), -0.5)
-    img[..., 10:20, 10:20] = 0.8  # a bright square on a dark ground
-    s = sketch(img)[0, 0]
-    assert (s[:5, :5] == 1).all() and (s[12:18, 12:18] == 1).all()  # flat areas: white paper
-    assert s[9, 12] == -1 and s[14, 9] == -1  # the square's outline: black
+def test_sketch_draws_both_sides_of_each_edge_in_their_colours_on_white():
+    dark, bright = torch.tensor([-0.5, 0.2, -0.9]), torch.tensor([0.8, -0.3, 0.6])
+    img = dark.view(1, 3, 1, 1).expand(1, 3, 32, 32).clone()
+    img[..., 10:20, 10:20] = bright.view(1, 3, 1, 1)  # a bright square on a dark ground
+    s = sketch(img)[0]
+    assert s.shape == (3, 32, 32)
+    assert (s[:, :5, :5] == 1).all() and (s[:, 12:18, 12:18] == 1).all()  # flat: white paper
+    assert torch.allclose(s[:, 9, 12], dark) and torch.allclose(s[:, 10, 12], bright)  # top edge
+    assert torch.allclose(s[:, 14, 9], dark) and torch.allclose(s[:, 14, 10], bright)  # left
+    assert torch.allclose(s[:, 19, 14], bright) and torch.allclose(s[:, 20, 14], dark)  # bottom
+    assert (s[:, 8, 12] == 1).all() and (s[:, 14, 21] == 1).all()  # lines two pixels wide
+    faint = img.clone()
+    faint[..., 10:20, 10:20] = dark.view(1, 3, 1, 1) + 0.1  # a change below EDGE_FLOOR: no line
+    assert (sketch(faint) == 1).all()
     equal_grey = torch.tensor([[0.0, 0.5, -0.5]]).view(1, 3, 1, 1).expand(1, 3, 32, 32).clone()
     equal_grey[..., :, 16:] = torch.tensor([0.0, -0.5, 0.5]).view(1, 3, 1, 1)
-    assert sketch(equal_grey)[0, 0, 5, 15] < 0  # a colour boundary of equal brightness is drawn
+    assert (sketch(equal_grey)[0, :, 5, 15] < 1).any()  # a boundary of equal brightness is drawn
     g = grayscale(torch.tensor([1.0, -1.0, -1.0]).view(1, 3, 1, 1).expand(1, 3, 4, 4))
     assert torch.allclose(g, torch.full_like(g, 0.299 - 0.701))
 
@@ -303,8 +313,7 @@ def test_cli_writes_the_stated_arrays(tmp_path, capsys, task, loss):
             "--device", "cpu"]  # fmt: skip
     assert main(args) == 0
     z = np.load(out)
-    c_in = 3 if task == "inpaint" else 1
-    expected = {"inputs": (6, c_in, 32, 32), "targets": (6, 3, 32, 32), "outputs": (6, 3, 32, 32)}
+    expected = {"inputs": (6, 3, 32, 32), "targets": (6, 3, 32, 32), "outputs": (6, 3, 32, 32)}
     if task == "inpaint":
         expected["masks"] = (6, 1, 32, 32)
     assert {k: z[k].shape for k in z.files} == expected
