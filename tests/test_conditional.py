@@ -20,6 +20,8 @@ from gancourse.conditional import (
     split_code,
     style_index,
     truncate,
+    truncate_to_centres,
+    truncation_centres,
 )
 from gancourse.seeding import seeded
 
@@ -223,6 +225,65 @@ def test_paint_asks_for_styles_by_name_with_shared_z_and_truncation():
     assert torch.allclose(
         paint(G, "riley", 2, seed=1, psi=0.0), paint(G, "riley", 2, seed=9, psi=0.0)
     )
+
+
+def test_truncation_toward_centres_keeps_the_norm_and_ends_at_the_nearest_anchor():
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(50, 16, generator=g) * 4
+    centres = torch.randn(3, 5, 16, generator=g) * 4  # 3 classes, 5 anchors each
+    y = torch.arange(50) % 3
+    assert torch.allclose(truncate_to_centres(z, y, centres, 1.0), z, atol=1e-4)
+    ends = truncate_to_centres(z, y, centres, 0.0)
+    cos = torch.cosine_similarity(centres[y], z[:, None], dim=2)  # (50, 5)
+    assert torch.allclose(ends, centres[y, cos.argmax(1)], atol=1e-4)  # the nearest, own class
+    # equal norms at both ends (as on the shell |z| ~ sqrt(D)): every point keeps that norm,
+    # and psi = 0.5 lies midway along the arc
+    zn, cn = z / z.norm(dim=1, keepdim=True) * 8, centres / centres.norm(dim=2, keepdim=True) * 8
+    assert torch.allclose(truncate_to_centres(zn, y, cn, 0.3).norm(dim=1), torch.full((50,), 8.0))
+    half, ends = truncate_to_centres(zn, y, cn, 0.5), truncate_to_centres(zn, y, cn, 0.0)
+    angle = lambda a, b: torch.arccos(torch.cosine_similarity(a, b, dim=1).clamp(-1, 1))  # noqa: E731
+    assert torch.allclose(angle(half, zn), angle(half, ends), atol=1e-3)
+    with pytest.raises(ValueError, match="psi must be in"):
+        truncate_to_centres(z, y, centres, 1.5)
+    with pytest.raises(ValueError, match="expected centres"):
+        truncate_to_centres(z, y, centres[:, :, :8], 0.5)
+
+
+def test_truncation_centres_are_the_latents_whose_paintings_lie_nearest_real_ones():
+    class Pixels(torch.nn.Module):  # "features" = the pixels themselves
+        def __init__(self):
+            super().__init__()
+            self.unused = torch.nn.Parameter(torch.zeros(1))  # features() reads the device
+
+        def forward(self, x):
+            return x.flatten(1)
+
+        def features(self, x):
+            return x.flatten(1)
+
+    from gancourse.models import generate, sample_latents
+
+    G, feats = _g(), Pixels()
+    z = sample_latents(40, G.z_dim, seed=5)  # class 0's candidates (seed + 0)
+    real = generate(G, z[:3], torch.zeros(3, dtype=torch.long))  # "real": three of them
+    centres = truncation_centres(G, feats, real, n_candidates=40, n_centres=2, k=1, seed=5)
+    assert centres.shape == (6, 2, G.z_dim)
+    assert {tuple(c.tolist()) for c in centres[0]} <= {tuple(r.tolist()) for r in z[:3]}
+    ends = paint(
+        G, "albers", 4, seed=1, psi=0.0, centres=centres
+    )  # psi = 0: the anchors' paintings
+    anchors = generate(G, centres[1], torch.ones(2, dtype=torch.long))
+    assert all(any(torch.allclose(e, a, atol=1e-5) for a in anchors) for e in ends)
+    others = generate(G, sample_latents(5, G.z_dim, seed=6), torch.arange(1, 6))
+    styled, labels = torch.cat([real, others]), torch.tensor([0, 0, 0, 1, 2, 3, 4, 5])
+    own = truncation_centres(G, feats, styled, labels, n_candidates=40, n_centres=2, k=1, seed=5)
+    assert torch.equal(own[0], centres[0])  # class 0 judged against its own three paintings
+    assert not torch.equal(own[1], centres[1])  # class 1 against its one painting, not class 0's
+    with pytest.raises(ValueError, match="n_centres"):
+        truncation_centres(G, feats, real, n_candidates=4, n_centres=5)
+    with pytest.raises(ValueError, match="real paintings of class 1"):  # none of style 1
+        truncation_centres(G, feats, styled[labels != 1], labels[labels != 1], n_candidates=4,
+                           n_centres=2, k=1)  # fmt: skip
 
 
 def test_conditional_generator_file_round_trip_and_sampling(tmp_path):

@@ -56,6 +56,13 @@ def test_widget_painter_every_control_changes_the_picture(G):
     assert "50% riley + 50% rothko" in w.label.value and "ψ = 0.30" in w.label.value
     w.mix.value = 1.0  # all the way: the second style alone
     assert w.image.value == images_to_png(paint(G, "rothko", 3, seed=7, psi=0.3), scale=3, nrow=3)
+    centres = torch.randn(6, 2, G.z_dim, generator=torch.Generator().manual_seed(0)) * 3
+    anchored = StylePainter(G, style="riley", psi=0.3, seed=7, n=3, centres=centres)
+    expected = paint(G, "riley", 3, seed=7, psi=0.3, centres=centres)
+    assert anchored.image.value == images_to_png(expected, scale=3, nrow=3)
+    assert anchored.image.value != images_to_png(
+        paint(G, "riley", 3, seed=7, psi=0.3), scale=3, nrow=3
+    )
 
 
 def test_widget_painter_randomise_and_fallback(G):

@@ -18,6 +18,8 @@ from gancourse.conditional.control import (
     paint,
     style_index,
     truncate,
+    truncate_to_centres,
+    truncation_centres,
 )
 from gancourse.conditional.info import info_loss, info_term, make_code, read_codes, split_code
 from gancourse.conditional.measure import (
@@ -62,4 +64,6 @@ __all__ = [
     "split_code",
     "style_index",
     "truncate",
+    "truncate_to_centres",
+    "truncation_centres",
 ]

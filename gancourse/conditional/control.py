@@ -8,6 +8,9 @@
   of N(0, I), where G has seen the most training, paint more typical images, less varied ones
   (Marchesi 2017; Brock et al. 2018 resample instead; Karras et al. 2019 write it
   w_avg + psi (w - w_avg), which for z ~ N(0, I) is psi z);
+- :func:`truncate_to_centres`: truncation that keeps a typical norm: slerp toward the nearest
+  of a few anchor latents of the class (:func:`truncation_centres` picks them: the latents
+  whose paintings lie deepest among real ones);
 - :func:`guide_latents`: no condition at all: steer an *unconditional* G toward a style by
   gradient ascent on a classifier's log-probability of that style for G(z), over z.
 """
@@ -56,6 +59,60 @@ def truncate(z: Tensor, psi: float) -> Tensor:
     return psi * z
 
 
+def truncation_centres(
+    generator: nn.Module,
+    classifier: nn.Module,
+    real: Tensor,
+    real_labels: Tensor | None = None,
+    *,
+    n_candidates: int = 4096,
+    n_centres: int = 32,
+    k: int = 3,
+    seed: int = 0,
+) -> Tensor:
+    """Anchors for :func:`truncate_to_centres`, (K, n_centres, z_dim): for every class y of a
+    conditional generator, the ``n_centres`` latents, out of ``n_candidates`` drawn from
+    N(0, I) with ``seed``, whose paintings G(z, y) lie deepest among the ``real`` paintings
+    (those of style y when ``real_labels`` (N,) are given): the smallest distance to their
+    k-th nearest real painting in ``classifier``'s features. Use real paintings other than
+    those the result is measured against."""
+    from gancourse.metrics.features import features
+
+    if not 1 <= n_centres <= n_candidates:
+        raise ValueError(f"need 1 <= n_centres <= n_candidates, got {n_centres}, {n_candidates}")
+    real_feats = features(classifier, real)
+    centres = []
+    for y in range(generator.n_classes):
+        z = sample_latents(n_candidates, generator.z_dim, seed=seed + y)
+        x = generate(generator, z, torch.full((n_candidates,), y))
+        ref = real_feats if real_labels is None else real_feats[real_labels == y]
+        if len(ref) < k:
+            raise ValueError(f"need at least k={k} real paintings of class {y}, got {len(ref)}")
+        depth = torch.cdist(features(classifier, x), ref).topk(k, largest=False).values
+        centres.append(z[depth[:, -1].topk(n_centres, largest=False).indices])
+    return torch.stack(centres)
+
+
+def truncate_to_centres(z: Tensor, y: Tensor, centres: Tensor, psi: float) -> Tensor:
+    """Truncation toward anchors (multi-modal truncation, Mokady et al. 2022): each z (N, D)
+    moves along the great circle toward the nearest (by angle) anchor of its class y (N,),
+    ``centres`` (K, C, D): slerp, so psi = 1 gives z, psi = 0 the anchor, and every point in
+    between keeps a typical norm (unlike psi z, which batch norm either undoes or fades)."""
+    if not 0.0 <= psi <= 1.0:
+        raise ValueError(f"psi must be in [0, 1] (1 = no truncation), got {psi!r}")
+    if centres.dim() != 3 or centres.shape[2] != z.shape[1] or len(y) != len(z):
+        raise ValueError(
+            f"expected centres (K, C, {z.shape[1]}) and one label per latent, got centres "
+            f"{tuple(centres.shape)}, {len(y)} labels for {len(z)} latents"
+        )
+    mine = centres[y]  # (N, C, D): the anchors of each latent's class
+    nearest = mine[torch.arange(len(z)), torch.cosine_similarity(mine, z[:, None], dim=2).argmax(1)]
+    cos = torch.cosine_similarity(nearest, z, dim=1).clamp(-1.0, 1.0)[:, None]
+    omega = torch.arccos(cos).clamp_min(1e-6)  # the angle; ~0: both ends equal, sin terms -> lerp
+    a, b = torch.sin((1 - psi) * omega), torch.sin(psi * omega)
+    return (a * nearest + b * z) / torch.sin(omega)
+
+
 def paint(
     generator: nn.Module,
     style: str | int,
@@ -66,14 +123,20 @@ def paint(
     mix_with: str | int | None = None,
     mix: float = 0.0,
     names: Sequence[str] = ART_STYLES,
+    centres: Tensor | None = None,
 ) -> Tensor:
     """n paintings (n, C, H, W) in [-1, 1] of ``style`` from a conditional generator: z drawn
-    with ``seed`` and truncated to ``psi``; with ``mix_with``, a mix: (1 - mix) style + mix
+    with ``seed`` and truncated to ``psi`` (toward the style's anchors with ``centres``, see
+    :func:`truncate_to_centres`, else psi z); with ``mix_with``, a mix: (1 - mix) style + mix
     ``mix_with``. The same seed gives the same z whatever the style (compare styles on it)."""
     k = getattr(generator, "n_classes", None)
     if k != len(names):
         raise ValueError(f"need a conditional generator of {len(names)} classes, got n_classes={k}")
-    z = truncate(sample_latents(n, generator.z_dim, seed=seed), psi)
+    z = sample_latents(n, generator.z_dim, seed=seed)
+    if centres is None:
+        z = truncate(z, psi)
+    else:  # toward the anchors of the requested style
+        z = truncate_to_centres(z, torch.full((n,), style_index(style, names)), centres, psi)
     other = style if mix_with is None else mix_with
     return generate(generator, z, mix_condition(style, other, mix, n, names))
 
@@ -115,4 +178,12 @@ def guide_latents(
     return z.detach()
 
 
-__all__ = ["guide_latents", "mix_condition", "paint", "style_index", "truncate"]
+__all__ = [
+    "guide_latents",
+    "mix_condition",
+    "paint",
+    "style_index",
+    "truncate",
+    "truncate_to_centres",
+    "truncation_centres",
+]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gancourse.conditional.control import truncate
+from gancourse.conditional.control import truncate, truncate_to_centres
 from gancourse.conditional.info import split_code
 from gancourse.conditional.measure import (
     agreement,
@@ -33,12 +33,13 @@ from gancourse.models import generate, sample_latents
 
 
 def conditional_samples(
-    G: nn.Module, n: int, *, seed: int = 1, psi: float = 1.0
+    G: nn.Module, n: int, *, seed: int = 1, psi: float = 1.0, centres: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(images (n, C, H, W), requested labels (n,)): every class in turn, z drawn with ``seed``
-    and truncated to ``psi``."""
+    and truncated to ``psi`` (psi z, or toward ``centres``: :func:`truncate_to_centres`)."""
     requested = torch.arange(n) % G.n_classes
-    z = truncate(sample_latents(n, G.z_dim, seed=seed), psi)
+    z = sample_latents(n, G.z_dim, seed=seed)
+    z = truncate(z, psi) if centres is None else truncate_to_centres(z, requested, centres, psi)
     return generate(G, z, requested), requested
 
 
@@ -56,9 +57,12 @@ def _style_scores(judge: Judge, x: torch.Tensor, labels: torch.Tensor) -> dict:
     }
 
 
-def score_conditional(judge: Judge, G: nn.Module, *, seed: int = 1, psi: float = 1.0) -> dict:
-    """Every number of a conditional G on ``len(judge.real)`` images (see the module doc)."""
-    x, requested = conditional_samples(G, len(judge.real), seed=seed, psi=psi)
+def score_conditional(
+    judge: Judge, G: nn.Module, *, seed: int = 1, psi: float = 1.0, centres=None
+) -> dict:
+    """Every number of a conditional G on ``len(judge.real)`` images (see the module doc);
+    ``psi`` and ``centres``: truncation, as in :func:`conditional_samples`."""
+    x, requested = conditional_samples(G, len(judge.real), seed=seed, psi=psi, centres=centres)
     return {**judge.score(x).as_dict(), **_style_scores(judge, x, requested)}
 
 

@@ -27,7 +27,8 @@ from gancourse.widgets.latent.common import MAX_SEED, _seed_box, _threaded, imag
 
 class StylePainter:
     """``n`` paintings of a conditional ``generator``: the picked style, mixed with a second
-    one by ``mix``, from z drawn with ``seed`` and truncated to ``psi``."""
+    one by ``mix``, from z drawn with ``seed`` and truncated to ``psi`` (toward the style's
+    anchors when ``centres`` are given: :func:`gancourse.conditional.truncate_to_centres`)."""
 
     def __init__(
         self,
@@ -43,8 +44,10 @@ class StylePainter:
         scale: int = 3,
         threads: int | None = 1,
         rng_seed: int = 0,
+        centres: Tensor | None = None,
     ):
         self.generator, self.names, self.n, self.scale = generator, tuple(names), n, scale
+        self.centres = centres
         self.threads = threads
         self._rng = np.random.default_rng(rng_seed)
         first = self.names[0] if style is None else style
@@ -85,6 +88,7 @@ class StylePainter:
             mix_with=self.mix_with.value,
             mix=float(self.mix.value),
             names=self.names,
+            centres=self.centres,
         )
 
     def describe(self) -> str:
