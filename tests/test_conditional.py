@@ -269,9 +269,8 @@ def test_truncation_centres_are_the_latents_whose_paintings_lie_nearest_real_one
     centres = truncation_centres(G, feats, real, n_candidates=40, n_centres=2, k=1, seed=5)
     assert centres.shape == (6, 2, G.z_dim)
     assert {tuple(c.tolist()) for c in centres[0]} <= {tuple(r.tolist()) for r in z[:3]}
-    ends = paint(
-        G, "albers", 4, seed=1, psi=0.0, centres=centres
-    )  # psi = 0: the anchors' paintings
+    # psi = 0: the anchors' paintings
+    ends = paint(G, "albers", 4, seed=1, psi=0.0, centres=centres)
     anchors = generate(G, centres[1], torch.ones(2, dtype=torch.long))
     assert all(any(torch.allclose(e, a, atol=1e-5) for a in anchors) for e in ends)
     others = generate(G, sample_latents(5, G.z_dim, seed=6), torch.arange(1, 6))

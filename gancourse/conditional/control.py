@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from gancourse.data.art import ART_STYLES
+from gancourse.latent.paths import slerp_rows
 from gancourse.models import generate, sample_latents
 
 
@@ -107,10 +108,7 @@ def truncate_to_centres(z: Tensor, y: Tensor, centres: Tensor, psi: float) -> Te
         )
     mine = centres[y]  # (N, C, D): the anchors of each latent's class
     nearest = mine[torch.arange(len(z)), torch.cosine_similarity(mine, z[:, None], dim=2).argmax(1)]
-    cos = torch.cosine_similarity(nearest, z, dim=1).clamp(-1.0, 1.0)[:, None]
-    omega = torch.arccos(cos).clamp_min(1e-6)  # the angle; ~0: both ends equal, sin terms -> lerp
-    a, b = torch.sin((1 - psi) * omega), torch.sin(psi * omega)
-    return (a * nearest + b * z) / torch.sin(omega)
+    return slerp_rows(nearest, z, psi)
 
 
 def paint(

@@ -62,6 +62,22 @@ def lerp(z0: Tensor, z1: Tensor, t: float | Sequence[float] | Tensor) -> Tensor:
     return out[0] if scalar else out
 
 
+def _great_circle(a: Tensor, b: Tensor, tt: Tensor, eps: float) -> Tensor:
+    """The slerp formula on rows: a, b (M, D) non-zero, tt broadcastable against (M, 1) ->
+    the points at tt along each great circle from a to b. Rows whose endpoints are nearly
+    parallel (angle below ``eps``) take lerp, which is then the same path; exactly opposite
+    endpoints have no unique great circle and raise ValueError."""
+    na, nb = a.norm(dim=1, keepdim=True), b.norm(dim=1, keepdim=True)
+    if (na == 0).any() or (nb == 0).any():
+        raise ValueError("slerp needs non-zero endpoints (the angle to a zero vector is undefined)")
+    omega = torch.arccos(torch.clamp((a * b).sum(1, keepdim=True) / (na * nb), -1.0, 1.0))
+    if (math.pi - omega < 1e-6).any():
+        raise ValueError("z0 and z1 point in opposite directions: the slerp path is not unique")
+    s = torch.sin(omega)
+    arc = torch.sin((1 - tt) * omega) / s * a + torch.sin(tt * omega) / s * b
+    return torch.where(omega < eps, (1 - tt) * a + tt * b, arc)
+
+
 def slerp(
     z0: Tensor, z1: Tensor, t: float | Sequence[float] | Tensor, *, eps: float = 1e-7
 ) -> Tensor:
@@ -75,21 +91,19 @@ def slerp(
     """
     _check_latent_pair(z0, z1)
     tt, scalar = _as_t(t)
-    a, b = z0.double(), z1.double()
-    na, nb = a.norm(), b.norm()
-    if na == 0 or nb == 0:
-        raise ValueError("slerp needs non-zero endpoints (the angle to a zero vector is undefined)")
-    cos = torch.clamp((a @ b) / (na * nb), -1.0, 1.0)
-    omega = torch.arccos(cos)
-    if omega < eps:
-        out = (1 - tt) * a + tt * b
-    elif math.pi - omega < 1e-6:
-        raise ValueError("z0 and z1 point in opposite directions: the slerp path is not unique")
-    else:
-        s = torch.sin(omega)
-        out = torch.sin((1 - tt) * omega) / s * a + torch.sin(tt * omega) / s * b
-    out = out.to(z0.dtype)
+    out = _great_circle(z0.double()[None], z1.double()[None], tt, eps).to(z0.dtype)
     return out[0] if scalar else out
+
+
+def slerp_rows(z0: Tensor, z1: Tensor, t: float, *, eps: float = 1e-7) -> Tensor:
+    """:func:`slerp` for N pairs at once: row i of z0, z1 (N, D) -> the point at ``t`` on
+    the great circle from z0[i] to z1[i] (N, D)."""
+    if z0.dim() != 2 or z0.shape != z1.shape:
+        raise ValueError(
+            f"z0 and z1 must both have shape (N, D), got {tuple(z0.shape)} and {tuple(z1.shape)}"
+        )
+    tt = torch.tensor(float(t), dtype=torch.float64)
+    return _great_circle(z0.double(), z1.double(), tt, eps).to(z0.dtype)
 
 
 INTERPOLATIONS: dict[str, Callable[..., Tensor]] = {"lerp": lerp, "slerp": slerp}
@@ -161,4 +175,5 @@ __all__ = [
     "lerp",
     "norm_statistics",
     "slerp",
+    "slerp_rows",
 ]
