@@ -37,7 +37,12 @@ def _neighbour_mean(u: Tensor) -> Tensor:
 
 @torch.no_grad()
 def diffusion_fill(
-    images: Tensor, masks: Tensor, *, tol: float = 1e-5, max_iters: int = 5000
+    images: Tensor,
+    masks: Tensor,
+    *,
+    tol: float = 1e-5,
+    max_iters: int = 5000,
+    batch_size: int = 256,
 ) -> Tensor:
     """Harmonic inpainting: solve "missing pixel = mean of its 4 neighbours" in every hole.
 
@@ -47,9 +52,20 @@ def diffusion_fill(
     checkerboard depend only on the other colour's, so each half is updated at once, and
     every update overshoots by the factor ``omega`` that suits the largest hole (about
     a hundred sweeps for a 16x16 hole instead of several hundred without it). Stops when
-    no pixel changes by more than ``tol`` (or after ``max_iters`` sweeps).
+    no pixel changes by more than ``tol`` (or after ``max_iters`` sweeps). Solved
+    ``batch_size`` images at a time (small batches stay in the CPU's cache: 6,000 paintings
+    take seconds instead of a minute, and each batch stops when its own holes are filled).
     """
     check_pair(images, images, masks)
+    if not (isinstance(batch_size, int) and batch_size >= 1):
+        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    if len(images) > batch_size:
+        chunks = zip(images.split(batch_size), masks.split(batch_size))
+        return torch.cat([_diffusion_fill(x, m, tol, max_iters) for x, m in chunks])
+    return _diffusion_fill(images, masks, tol, max_iters)
+
+
+def _diffusion_fill(images: Tensor, masks: Tensor, tol: float, max_iters: int) -> Tensor:
     m = masks.to(images.dtype)
     rows, cols = m.amax((1, 3)), m.amax((1, 2))  # (N, H), (N, W): spanned rows and columns
     extent = int(max(rows.sum(1).max(), cols.sum(1).max(), 1))
