@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gancourse.cli_dcgan import check_arguments, command_line
+from gancourse.cli_dcgan import _flag, check_arguments, command_line
 from gancourse.data.paired import DEFAULT_HOLE, TASKS
 from gancourse.losses import LOSSES
 from gancourse.models import UPSAMPLE
@@ -37,6 +37,7 @@ CONFIG_FLAGS: tuple[tuple[str, str, object, str], ...] = (
     ("--batch-size", "batch_size", int, "pairs per batch"),
     ("--lr", "lr", float, "Adam's learning rate (both nets)"),
     ("--n-images", "n_images", int, "training pairs"),
+    ("--residual", "residual", bool, "G outputs its input plus a correction (1 = on, 0 = off)"),
 )
 
 
@@ -80,6 +81,8 @@ def add_config_flags(arg, flags) -> None:
     for flag, field, kind, text in flags:
         if isinstance(kind, list):
             arg(flag, dest=field, choices=kind, help=text)
+        elif kind is bool:
+            arg(flag, dest=field, type=_flag, choices=(False, True), metavar="{0,1}", help=text)
         else:
             arg(flag, dest=field, type=kind, help=text)
 

@@ -47,8 +47,9 @@ class PairedArt:
     """A paired task: ``inputs`` (N, C_in, S, S) -> ``targets`` (N, 3, S, S), both in [-1, 1].
 
     ``labels`` (N,) are the paintings' styles; ``masks`` (N, 1, S, S) with 1 = missing, for
-    ``"inpaint"`` only (else None). :meth:`net_inputs` is what a network reads: the inputs,
-    with the mask as a 4th channel for inpainting (a network must know where the hole is).
+    ``"inpaint"`` only (else None). :meth:`net_inputs` is what a network reads: the inputs;
+    for inpainting their hole filled by diffusion and the mask as a 4th channel (a network
+    must know where the hole is).
     """
 
     task: str
@@ -106,11 +107,19 @@ def check_pair(inputs: Tensor, targets: Tensor, masks: Tensor | None = None) -> 
 
 
 def net_inputs(inputs: Tensor, masks: Tensor | None) -> Tensor:
-    """What a translation network reads: ``inputs``, plus the mask as a channel if given."""
+    """What a translation network reads: ``inputs``; with masks (repair), the damaged
+    painting with its hole already filled by diffusion, then the mask as a 4th channel.
+
+    A repair network thus starts from the classical answer (the smooth harmonic fill,
+    :func:`gancourse.translate.repair.diffusion_fill`) and learns what it gets wrong: lines,
+    edges and stripes that cross the hole. The known pixels are unchanged.
+    """
     if masks is None:
         return inputs
+    from gancourse.translate.repair import diffusion_fill  # translate imports this module
+
     check_pair(inputs, inputs, masks)
-    return torch.cat([inputs, masks.to(inputs.dtype)], dim=1)
+    return torch.cat([diffusion_fill(inputs, masks), masks.to(inputs.dtype)], dim=1)
 
 
 # ----------------------------------------------------------------------- the three inputs

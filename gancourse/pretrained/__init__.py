@@ -78,10 +78,10 @@ def art_infogan_info() -> dict[str, Any]:
 
 
 def load_art_inpainter(device: torch.device | str = "cpu") -> torch.nn.Module:
-    """The shipped repair network (lesson 09): a U-Net that reads a damaged painting and its
-    mask, ``net_inputs(images, masks)`` (N, 4, 32, 32), and paints the hole; use it with
-    ``gancourse.translate.pix2pix.translate``. In eval mode; its command:
-    ``art_inpainter_info()``."""
+    """The shipped repair network (lesson 09): a U-Net that reads a damaged painting (its hole
+    filled by diffusion) and its mask, ``net_inputs(images, masks)`` (N, 4, 32, 32), and
+    paints the hole; use it with ``gancourse.translate.pix2pix.translate``. In eval mode; its
+    command: ``art_inpainter_info()``."""
     from gancourse.translate.common import load_translator
 
     return load_translator(ART_INPAINT_PATH, device=device)[0]["G"]

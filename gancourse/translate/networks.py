@@ -62,6 +62,9 @@ class UNet(nn.Module):
     conv), ReLU, and concatenates the encoder's map of the same size before each block (the
     skips); ``dropout`` on the innermost decoder blocks is pix2pix's only source of noise.
     ``skips=False`` removes the skip connections (an encoder-decoder, for comparison).
+    ``residual=True`` returns the input's first ``out_channels`` channels plus the network's
+    correction (its tanh output, in (-1, 1)), clipped to [-1, 1]: the network learns only what
+    its input gets wrong (lesson 09's repair: what the diffusion fill in the hole misses).
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class UNet(nn.Module):
         upsample: str = "transpose",
         dropout: float = 0.0,
         skips: bool = True,
+        residual: bool = False,
     ):
         super().__init__()
         _check("norm", norm, GENERATOR_NORMS)
@@ -84,8 +88,14 @@ class UNet(nn.Module):
         depth = int(math.log2(image_size)) if depth is None else depth
         if not 1 <= depth or image_size % 2**depth:
             raise ValueError(f"depth must be >= 1 with 2**depth dividing image_size, got {depth}")
+        if residual and in_channels < out_channels:
+            raise ValueError(
+                f"a residual U-Net adds its correction to the input's first {out_channels} "
+                f"channels, so it needs in_channels >= {out_channels}, got {in_channels}"
+            )
         self.in_channels, self.out_channels, self.width = in_channels, out_channels, width
         self.depth, self.image_size, self.skips = depth, image_size, skips
+        self.residual = residual
         self.config = {
             "in_channels": in_channels,
             "out_channels": out_channels,
@@ -97,6 +107,7 @@ class UNet(nn.Module):
             "upsample": upsample,
             "dropout": dropout,
             "skips": skips,
+            "residual": residual,
         }
         chans = [min(width * 2**i, max_width) for i in range(depth)]
         self.down = nn.ModuleList()
@@ -127,7 +138,7 @@ class UNet(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         _check_images(x, self.in_channels, "UNet", 2**self.depth)
-        feats = []
+        x_in, feats = x, []
         for block in self.down:
             x = block(x)
             feats.append(x)
@@ -138,6 +149,8 @@ class UNet(nn.Module):
                 skip = feats.pop()
                 if self.skips:
                     x = torch.cat([x, skip], dim=1)
+        if self.residual:  # input + correction
+            return (x_in[:, : self.out_channels] + x).clamp(-1, 1)
         return x
 
 

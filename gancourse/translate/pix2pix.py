@@ -9,8 +9,9 @@ course's :func:`~gancourse.train.d_step` (with the input as the condition ``y``)
 L1 alone: a plain regression, the lesson's baseline.
 
 Repair (Pathak et al. 2016's context encoder, with pix2pix's networks): the network reads
-the damaged image and its mask; its output is used only inside the hole (:func:`compose`)
-and the L1 is measured there (:func:`~gancourse.translate.measures.masked_l1`).
+the damaged image, its hole already filled by diffusion, and its mask
+(:func:`~gancourse.data.paired.net_inputs`); its output is used only inside the hole
+(:func:`compose`) and the L1 is measured there (:func:`~gancourse.translate.measures.masked_l1`).
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ class Pix2PixConfig:
     ``width``/``max_width``: the U-Net's channels (doubling per level, capped), down to a 1x1
     bottleneck; ``n_layers``: the PatchGAN's stride-2 layers (1: 16x16 patches at 32x32);
     ``lam``: the weight of the L1 term; ``gan_loss``: a loss of :data:`gancourse.losses.LOSSES`;
-    ``n_images``: training pairs. :meth:`models` builds G and D, :meth:`train_kwargs` the
-    arguments of :func:`train_pix2pix`.
+    ``n_images``: training pairs; ``residual``: G outputs its input plus a correction
+    (:class:`~gancourse.translate.networks.UNet`; for repair, a correction of the diffusion
+    fill). :meth:`models` builds G and D, :meth:`train_kwargs` the arguments of
+    :func:`train_pix2pix`.
     """
 
     width: int = 16
@@ -56,6 +59,7 @@ class Pix2PixConfig:
     lr: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
     n_images: int = 6000
+    residual: bool = False
 
     def __post_init__(self) -> None:
         if self.gan_loss not in LOSSES:
@@ -81,6 +85,7 @@ class Pix2PixConfig:
                 max_width=self.max_width,
                 image_size=image_size,
                 upsample=self.upsample,
+                residual=self.residual,
             )
             D = PatchDiscriminator(
                 out_channels,
