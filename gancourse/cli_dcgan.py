@@ -81,15 +81,22 @@ def add_training_arguments(p: argparse.ArgumentParser, suffix: str) -> None:
     arg("--data-seed", type=int, default=0, help="seed of the generated dataset (default 0)")
     arg("--image-size", type=int, default=32, help="image size in pixels (default 32)")
     arg("--betas", type=float, nargs=2, metavar=("BETA1", "BETA2"), help="Adam's betas")
-    for flag, field, kind, text in RECIPE_FLAGS:
+    add_config_flags(arg, RECIPE_FLAGS)
+    arg("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    arg("--quiet", action="store_true", help="no progress bar")
+
+
+def add_config_flags(arg, flags) -> None:
+    """Add one option per ``(flag, field, kind, help)`` of ``flags`` (default None: the
+    config's own value); ``kind`` is a type, a list of choices, or ``bool`` (written 0 or 1).
+    Shared by ``train dcgan``, ``cgan``, ``infogan``, ``pix2pix`` and ``cyclegan``."""
+    for flag, field, kind, text in flags:
         if isinstance(kind, list):
             arg(flag, dest=field, choices=kind, help=text)
         elif kind is bool:
             arg(flag, dest=field, type=_flag, choices=(False, True), metavar="{0,1}", help=text)
         else:
             arg(flag, dest=field, type=kind, help=text)
-    arg("--device", default=None, help="cpu, cuda or mps (default: the best available)")
-    arg("--quiet", action="store_true", help="no progress bar")
 
 
 def _flag(text: str) -> bool:

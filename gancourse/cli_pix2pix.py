@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gancourse.cli_dcgan import _flag, check_arguments, command_line
+from gancourse.cli_dcgan import add_config_flags, check_arguments, command_line
 from gancourse.data.paired import DEFAULT_HOLE, TASKS
 from gancourse.losses import LOSSES
 from gancourse.models import UPSAMPLE
@@ -73,18 +73,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     arg("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
-
-
-def add_config_flags(arg, flags) -> None:
-    """Add one option per ``(flag, field, type or choices, help)`` of ``flags`` (default None:
-    the config's own value); shared by ``train pix2pix`` and ``train cyclegan``."""
-    for flag, field, kind, text in flags:
-        if isinstance(kind, list):
-            arg(flag, dest=field, choices=kind, help=text)
-        elif kind is bool:
-            arg(flag, dest=field, type=_flag, choices=(False, True), metavar="{0,1}", help=text)
-        else:
-            arg(flag, dest=field, type=kind, help=text)
 
 
 def config_changes(args: argparse.Namespace, flags) -> dict:

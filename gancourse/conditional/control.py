@@ -111,6 +111,12 @@ def truncate_to_centres(z: Tensor, y: Tensor, centres: Tensor, psi: float) -> Te
     return slerp_rows(nearest, z, psi)
 
 
+def truncated(z: Tensor, y: Tensor, psi: float, centres: Tensor | None = None) -> Tensor:
+    """z truncated to ``psi``: psi z (:func:`truncate`), or toward the anchors of each z's
+    class ``y`` (N,) when ``centres`` are given (:func:`truncate_to_centres`)."""
+    return truncate(z, psi) if centres is None else truncate_to_centres(z, y, centres, psi)
+
+
 def paint(
     generator: nn.Module,
     style: str | int,
@@ -130,11 +136,8 @@ def paint(
     k = getattr(generator, "n_classes", None)
     if k != len(names):
         raise ValueError(f"need a conditional generator of {len(names)} classes, got n_classes={k}")
-    z = sample_latents(n, generator.z_dim, seed=seed)
-    if centres is None:
-        z = truncate(z, psi)
-    else:  # toward the anchors of the requested style
-        z = truncate_to_centres(z, torch.full((n,), style_index(style, names)), centres, psi)
+    y = torch.full((n,), style_index(style, names))
+    z = truncated(sample_latents(n, generator.z_dim, seed=seed), y, psi, centres)
     other = style if mix_with is None else mix_with
     return generate(generator, z, mix_condition(style, other, mix, n, names))
 
@@ -183,5 +186,6 @@ __all__ = [
     "style_index",
     "truncate",
     "truncate_to_centres",
+    "truncated",
     "truncation_centres",
 ]

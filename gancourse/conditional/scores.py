@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gancourse.conditional.control import truncate, truncate_to_centres
+from gancourse.conditional.control import truncated
 from gancourse.conditional.info import split_code
 from gancourse.conditional.measure import (
     agreement,
@@ -38,8 +38,7 @@ def conditional_samples(
     """(images (n, C, H, W), requested labels (n,)): every class in turn, z drawn with ``seed``
     and truncated to ``psi`` (psi z, or toward ``centres``: :func:`truncate_to_centres`)."""
     requested = torch.arange(n) % G.n_classes
-    z = sample_latents(n, G.z_dim, seed=seed)
-    z = truncate(z, psi) if centres is None else truncate_to_centres(z, requested, centres, psi)
+    z = truncated(sample_latents(n, G.z_dim, seed=seed), requested, psi, centres)
     return generate(G, z, requested), requested
 
 
@@ -58,7 +57,12 @@ def _style_scores(judge: Judge, x: torch.Tensor, labels: torch.Tensor) -> dict:
 
 
 def score_conditional(
-    judge: Judge, G: nn.Module, *, seed: int = 1, psi: float = 1.0, centres=None
+    judge: Judge,
+    G: nn.Module,
+    *,
+    seed: int = 1,
+    psi: float = 1.0,
+    centres: torch.Tensor | None = None,
 ) -> dict:
     """Every number of a conditional G on ``len(judge.real)`` images (see the module doc);
     ``psi`` and ``centres``: truncation, as in :func:`conditional_samples`."""
