@@ -4,9 +4,10 @@ A session fixture starts JupyterLab (from the course venv, quick mode, empty tok
 port, a throwaway copy of lesson 06 as its only content, isolated settings) and always
 shuts it down. Python playwright drives Debian's chromium (``/usr/bin/chromium``, headless,
 fresh profile, no browser download): it opens lesson 06, runs the cells above the explorer
-and then the explorer cell, moves the first slider with the keyboard (focus the noUiSlider
-handle, press ArrowRight) and checks that the rendered image changed, by the pixel
-difference of two screenshots. Skipped, saying why, when chromium or playwright is missing.
+(JupyterLab's own command, then waits until the last of them is done) and then the explorer
+cell, moves the first slider with the keyboard (focus the noUiSlider handle, press
+ArrowRight) and checks that the rendered image changed, by the pixel difference of two
+screenshots. Skipped, saying why, when chromium or playwright is missing.
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def lab(tmp_path_factory):
         f"--LabApp.workspaces_dir={base / 'workspaces'}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",  # never asks PyPI
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run commands, not menus
     ]  # fmt: skip
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--ServerApp.allow_root=True")  # CI containers run as root
@@ -168,11 +170,15 @@ def _accept_dialogs(page) -> None:
         page.wait_for_timeout(300)
 
 
-def _wait_idle(page, timeout_s: float) -> None:
+def _wait_kernel(page, timeout_s: float) -> None:
+    """Until the notebook's kernel is connected and idle. The toolbar's execution indicator
+    reads 'idle' before the session has a kernel, and a cell run then does nothing."""
     page.wait_for_function(
         """() => {
-            const el = document.querySelector('.jp-Notebook-ExecutionIndicator');
-            return el && el.getAttribute('data-status') === 'idle';
+            const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+            const k = w && w.sessionContext && w.sessionContext.session
+                && w.sessionContext.session.kernel;
+            return k && k.connectionStatus === 'connected' && k.status === 'idle';
         }""",
         timeout=timeout_s * 1000,
     )
@@ -194,15 +200,24 @@ def test_slider_moves_the_rendered_image(lab, tmp_path):
         try:
             page.goto(f"{lab}/lab/tree/{LESSON.name}", wait_until="domcontentloaded")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            _wait_idle(page, 90)
+            _wait_kernel(page, 90)
             _accept_dialogs(page)
 
             # select the explorer cell, run everything above it, then the cell itself
             cell = page.locator(".jp-CodeCell", has_text=EXPLORER_CODE).first
             cell.locator(".jp-InputPrompt").click()
             page.keyboard.press("Escape")  # command mode
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Above Selected Cell").click()
+            # JupyterLab's command rather than the Run menu, and only with a kernel: run before
+            # it, nothing runs above and the explorer cell fails alone (NameError, CI once saw)
+            page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-above'); }")
+            above = cell.locator(
+                "xpath=preceding-sibling::div[contains(@class, 'jp-CodeCell')][1]"
+            ).locator(".jp-InputPrompt")
+            page.wait_for_function(  # the kernel runs in order: the last cell above is done
+                "el => /^\\[\\d+\\]:$/.test(el.textContent.trim())",
+                arg=above.element_handle(),
+                timeout=KERNEL_RUN_S * 1000,
+            )
             cell.locator(".jp-InputPrompt").click()
             page.keyboard.press("Escape")
             page.keyboard.press("Control+Enter")  # queue the explorer cell too, stay on it
