@@ -26,15 +26,16 @@ from gancourse.cli_pix2pix import check_run, config_changes
 from gancourse.data.art import ART_STYLES
 from gancourse.losses import LOSSES
 from gancourse.models import UPSAMPLE
-from gancourse.translate.cyclegan import CycleGANConfig
+from gancourse.translate.cyclegan import GENERATORS, CycleGANConfig
 from gancourse.translate.networks import GENERATOR_NORMS
 
 CONFIG_FLAGS: tuple[tuple[str, str, object, str], ...] = (
     ("--lambda-cycle", "lam_cycle", float, "weight of the cycle-consistency loss (paper: 10)"),
     ("--lambda-identity", "lam_identity", float, "weight of the identity loss (paper: 5)"),
     ("--gan-loss", "gan_loss", sorted(LOSSES), "adversarial loss (paper: lsgan)"),
+    ("--generator", "generator", list(GENERATORS), "the generators' network"),
     ("--width", "width", int, "channels of the generators' first layer"),
-    ("--n-blocks", "n_blocks", int, "residual blocks of each generator"),
+    ("--n-blocks", "n_blocks", int, "residual blocks of each ResNet generator"),
     ("--upsample", "upsample", list(UPSAMPLE), "the generators' upsampling"),
     ("--norm", "norm", list(GENERATOR_NORMS), "the generators' normalisation"),
     ("--d-width", "d_width", int, "channels of the discriminators' first layer"),

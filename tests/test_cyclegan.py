@@ -320,6 +320,31 @@ def test_cli_norm_and_half_export(tmp_path):
     assert torch.allclose(a2b, torch.from_numpy(z["a2b"]), atol=1e-2)
 
 
+def test_generator_choice_builds_a_unet_and_the_cli_flag_reaches_the_file(tmp_path):
+    from gancourse.translate.networks import UNet
+
+    nets = CycleGANConfig(generator="unet", width=4).models(seed=0)
+    assert all(isinstance(nets[k], UNet) and nets[k].skips for k in ("G_ab", "G_ba"))
+    assert nets["G_ab"].width == 4 and nets["G_ab"].in_channels == nets["G_ab"].out_channels == 3
+    a = held_out_domain("albers", 2)
+    with torch.no_grad():
+        assert nets["G_ab"].eval()(a).shape == a.shape
+    assert isinstance(CycleGANConfig().models()["G_ab"], ResnetGenerator)
+    with pytest.raises(ValueError, match="generator must be one of"):
+        CycleGANConfig(generator="vgg")
+    out, model = tmp_path / "u.npz", tmp_path / "u.pt"
+    args = ["train", "cyclegan", "--domains", "albers,rothko", "--epochs", "1", "--n-samples", "2",
+            "--samples-out", str(out), "--n-images", "8", "--generator", "unet", "--width", "4",
+            "--d-width", "4", "--batch-size", "4", "--export-model", str(model), "--quiet",
+            "--device", "cpu"]  # fmt: skip
+    assert main(args) == 0
+    loaded, info = load_translator(model)
+    assert info["config"]["generator"] == "unet" and isinstance(loaded["G_ba"], UNet)
+    with torch.no_grad():
+        b2a = loaded["G_ba"](torch.from_numpy(np.load(out)["b"]))
+    assert torch.allclose(b2a, torch.from_numpy(np.load(out)["b2a"]), atol=1e-5)
+
+
 # ------------------------------------------------------------------- the shipped CycleGANs
 def test_the_shipped_cyclegans_load_and_only_the_cycle_model_keeps_the_palette():
     from gancourse import pretrained

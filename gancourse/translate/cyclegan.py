@@ -33,7 +33,14 @@ from gancourse.seeding import seeded
 from gancourse.train.history import divergence_advice
 from gancourse.train.steps import d_step, g_step
 from gancourse.translate.common import Session, TranslationResult, check_budget, epoch_batches
-from gancourse.translate.networks import GENERATOR_NORMS, PatchDiscriminator, ResnetGenerator
+from gancourse.translate.networks import (
+    GENERATOR_NORMS,
+    PatchDiscriminator,
+    ResnetGenerator,
+    UNet,
+)
+
+GENERATORS = ("resnet", "unet")
 
 
 # --------------------------------------------------------------------------------- data
@@ -131,7 +138,10 @@ class ImagePool:
 class CycleGANConfig:
     """The course's CycleGAN at 32x32: networks and training settings in one place.
 
-    ``width``, ``n_blocks``, ``n_down``, ``upsample``, ``norm``: the ResNet generators
+    ``generator``: ``"resnet"`` (the paper's ResNet generator) or ``"unet"`` (lesson 09's
+    U-Net with ``width`` channels first: its skips carry the input's details past the
+    bottleneck, so the way back can find them; ``n_blocks`` and ``n_down`` are the ResNet's).
+    ``width``, ``n_blocks``, ``n_down``, ``upsample``, ``norm``: the generators
     (``norm="batch"``, not the paper's instance norm: instance norm removes each image's own
     colour shift and scale after the first convolution, so the generator could not see, let
     alone keep, the palette of a flat-colour painting; lesson 10 measures it); ``d_width``,
@@ -140,6 +150,7 @@ class CycleGANConfig:
     ``pool_size``: the image pool; ``n_images``: training paintings per style.
     """
 
+    generator: str = "resnet"
     width: int = 16
     n_blocks: int = 3
     n_down: int = 2
@@ -159,6 +170,8 @@ class CycleGANConfig:
     def __post_init__(self) -> None:
         if self.gan_loss not in LOSSES:
             raise ValueError(f"unknown loss {self.gan_loss!r}; choose one of {sorted(LOSSES)}")
+        if self.generator not in GENERATORS:
+            raise ValueError(f"generator must be one of {GENERATORS}, got {self.generator!r}")
         if self.norm not in GENERATOR_NORMS:
             raise ValueError(f"norm must be one of {GENERATOR_NORMS}, got {self.norm!r}")
         if self.upsample not in UPSAMPLE:
@@ -168,18 +181,14 @@ class CycleGANConfig:
 
     def models(self, channels: int = 3, *, seed: int = 0) -> dict[str, nn.Module]:
         """Fresh ``G_ab``, ``G_ba``, ``D_a``, ``D_b``, initialised from ``seed``."""
-        kw = {
-            "width": self.width,
-            "n_blocks": self.n_blocks,
-            "n_down": self.n_down,
-            "upsample": self.upsample,
-            "norm": self.norm,
-        }
+        kw = {"width": self.width, "upsample": self.upsample, "norm": self.norm}
+        if self.generator == "resnet":
+            make = ResnetGenerator
+            kw.update(n_blocks=self.n_blocks, n_down=self.n_down)
+        else:
+            make = UNet
         with seeded(seed):
-            nets = {
-                "G_ab": ResnetGenerator(channels, channels, **kw),
-                "G_ba": ResnetGenerator(channels, channels, **kw),
-            }
+            nets = {"G_ab": make(channels, channels, **kw), "G_ba": make(channels, channels, **kw)}
             for name in ("D_a", "D_b"):
                 nets[name] = PatchDiscriminator(
                     channels, width=self.d_width, n_layers=self.d_layers, norm="instance"
@@ -309,6 +318,7 @@ def train_cyclegan(
 
 
 __all__ = [
+    "GENERATORS",
     "STATS",
     "CycleGANConfig",
     "ImagePool",
