@@ -200,8 +200,8 @@ def test_slider_moves_the_rendered_image(lab, tmp_path):
         try:
             page.goto(f"{lab}/lab/tree/{LESSON.name}", wait_until="domcontentloaded")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            _accept_dialogs(page)  # none expected (the settings start the kernel), but safe
             _wait_kernel(page, 90)
-            _accept_dialogs(page)
 
             # select the explorer cell, run everything above it, then the cell itself
             cell = page.locator(".jp-CodeCell", has_text=EXPLORER_CODE).first
