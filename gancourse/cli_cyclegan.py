@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gancourse.cli_dcgan import add_config_flags
-from gancourse.cli_pix2pix import check_run, config_changes
+from gancourse.cli_dcgan import add_config_flags, config_changes
+from gancourse.cli_pix2pix import check_run
 from gancourse.data.art import ART_STYLES
 from gancourse.losses import LOSSES
 from gancourse.models import UPSAMPLE

@@ -99,6 +99,11 @@ def add_config_flags(arg, flags) -> None:
             arg(flag, dest=field, type=kind, help=text)
 
 
+def config_changes(args: argparse.Namespace, flags) -> dict:
+    """The config fields set on the command line (the flags of :func:`add_config_flags`)."""
+    return {f: getattr(args, f) for _, f, _, _ in flags if getattr(args, f) is not None}
+
+
 def _flag(text: str) -> bool:
     if text not in ("0", "1"):
         raise argparse.ArgumentTypeError(f"expected 0 or 1, got {text!r}")
@@ -108,11 +113,7 @@ def _flag(text: str) -> bool:
 def recipe_from_args(args: argparse.Namespace):
     from gancourse.recipes import recipe
 
-    changes = {
-        field: getattr(args, field)
-        for _, field, _, _ in RECIPE_FLAGS
-        if getattr(args, field) is not None
-    }
+    changes = config_changes(args, RECIPE_FLAGS)
     if args.betas is not None:
         changes["betas"] = tuple(args.betas)
     if changes.get("augment") == "":

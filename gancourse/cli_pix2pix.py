@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gancourse.cli_dcgan import add_config_flags, check_arguments, command_line
+from gancourse.cli_dcgan import add_config_flags, check_arguments, command_line, config_changes
 from gancourse.data.paired import DEFAULT_HOLE, TASKS
 from gancourse.losses import LOSSES
 from gancourse.models import UPSAMPLE
@@ -73,11 +73,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     arg("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
-
-
-def config_changes(args: argparse.Namespace, flags) -> dict:
-    """The config fields set on the command line (the flags of :func:`add_config_flags`)."""
-    return {f: getattr(args, f) for _, f, _, _ in flags if getattr(args, f) is not None}
 
 
 def config_from_args(args: argparse.Namespace) -> Pix2PixConfig:
