@@ -2,13 +2,17 @@
 
 Usage (the tables in lesson 08 come from these exact commands):
 
-    .venv/bin/python benchmarks/controllable.py --experiment infogan --seeds 0 1 2 \\
-        --epochs 16 --out benchmarks/results/infogan.json
+    .venv/bin/python benchmarks/controllable.py --experiment infogan --info-blind \\
+        --info-real 3 --seeds 0 1 2 --epochs 8 --jobs 3 \\
+        --out benchmarks/results/infogan_clustered.json
+    .venv/bin/python benchmarks/controllable.py --experiment infogan --no-info-blind \\
+        --info-real 0 --seeds 0 1 2 --epochs 16 --out benchmarks/results/infogan.json
     .venv/bin/python benchmarks/controllable.py --experiment cgan --seeds 0 1 2 \\
         --epochs 4 --out benchmarks/results/cgan_conditions.json
 
 Every run is the course's own command, ``python -m gancourse train cgan|infogan --data art
---epochs E --seed S ... --export-generator G.pt`` (lesson 07's recommended recipe), in its own
+--epochs E --seed S ... --export-generator G.pt`` (lesson 07's recommended recipe; for InfoGAN
+with ``--info-blind`` / ``--no-info-blind`` and ``--info-real`` written out), in its own
 process on ``--threads`` CPU threads, ``--jobs`` at a time; ``--experiment cgan`` trains both
 ways of feeding the label to D (``--condition projection`` and ``concat``) on the same budget.
 After training, the exported generator is measured with the course's Judge (2,000 images,
@@ -42,18 +46,27 @@ RUNS = {"cgan": ("projection", "concat"), "infogan": ("infogan",)}
 
 
 def command(
-    name: str, seed: int, epochs: int, out_dir: Path, ema: float | None = None
+    name: str,
+    seed: int,
+    epochs: int,
+    out_dir: Path,
+    ema: float | None = None,
+    info: tuple[bool, float] = (False, 0.0),
 ) -> list[str]:
     """The course command of one run (``name``: a condition, or ``infogan``); ``ema``: the
     recipe's moving-average decay changed (0.99 for short runs: 0.999 ** 1,562 steps still
-    leaves a fifth of the initial weights in the average)."""
+    leaves a fifth of the initial weights in the average); ``info``: InfoGAN's palette-blind Q
+    (on or off) and the weight of Q's clustering of the real images, always written out."""
     target = "infogan" if name == "infogan" else "cgan"
     stem = out_dir / f"{name}_seed{seed}"
     cmd = ["-m", "gancourse", "train", target, "--data", "art", "--epochs", str(epochs)]
     cmd += ["--seed", str(seed), "--n-samples", "60", "--samples-out", f"{stem}.npz"]
-    cmd += ["--export-generator", f"{stem}_g.pt", "--quiet"]
+    cmd += ["--export-generator", f"{stem}_g.pt", "--quiet", "--checkpoint", f"{stem}_ckpt.pt"]
     cmd += [] if ema is None else ["--ema", str(ema)]
-    return cmd + ([] if name == "infogan" else ["--condition", name])
+    if name == "infogan":
+        blind, real = info
+        return cmd + ["--info-blind" if blind else "--no-info-blind", "--info-real", str(real)]
+    return cmd + ["--condition", name]
 
 
 def _generator(out_dir: Path, name: str, seed: int) -> Path:
@@ -73,13 +86,26 @@ def main() -> int:
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--epochs", type=int, required=True, help="passes over 50,000 paintings")
     p.add_argument("--ema", type=float, help="change the recipe's EMA decay (e.g. 0.99)")
+    p.add_argument(
+        "--info-blind",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="InfoGAN: Q reads palette-blind views (default off, the paper's plain Q)",
+    )
+    p.add_argument(
+        "--info-real",
+        type=float,
+        default=0.0,
+        help="InfoGAN: weight of Q's clustering of the real paintings (default 0: off)",
+    )
     p.add_argument("--threads", type=int, default=1, help="torch threads per run")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time")
     p.add_argument(
         "--keep",
         type=Path,
-        help="keep the generators and samples in this folder; a generator already there is "
-        "measured, not retrained (to finish an interrupted benchmark)",
+        help="keep the generators, samples and checkpoints in this folder; a generator already "
+        "there is measured, not retrained, and a run interrupted before it wrote one resumes "
+        "from its checkpoint (to finish an interrupted benchmark)",
     )
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args()
@@ -89,8 +115,11 @@ def main() -> int:
         out_dir = args.keep or Path(tmp)
         out_dir.mkdir(parents=True, exist_ok=True)
         jobs = [(name, seed) for name in RUNS[args.experiment] for seed in args.seeds]
-        commands = {job: command(*job, args.epochs, out_dir, args.ema) for job in jobs}
-        todo = {j: c for j, c in commands.items() if not _generator(out_dir, *j).exists()}
+        info = (args.info_blind, args.info_real)
+        commands = {job: command(*job, args.epochs, out_dir, args.ema, info) for job in jobs}
+        todo = {
+            j: _resuming(c) for j, c in commands.items() if not _generator(out_dir, *j).exists()
+        }
         _run_commands(todo, args.threads, args.jobs)
         judge = Judge.build("art")
         rows = []
@@ -113,6 +142,13 @@ def main() -> int:
     print(format_table(out))
     print(f"\nwrote {args.out}; {out['wall_seconds']} s in all")
     return 0
+
+
+def _resuming(cmd: list[str]) -> list[str]:
+    """``cmd``, resumed from its checkpoint if an interrupted run left one (exact: the same
+    result as an uninterrupted run)."""
+    ckpt = Path(cmd[cmd.index("--checkpoint") + 1])
+    return cmd + ["--resume", str(ckpt)] if ckpt.exists() else cmd
 
 
 def _run_commands(commands: dict, threads: int, jobs: int) -> None:

@@ -7,10 +7,13 @@ writes ``F.npz`` with ``images`` (N, C, H, W) float32 in [-1, 1] and ``labels`` 
 requested class of each image (0, 1, ..., K-1, 0, 1, ...: balanced over the classes).
 
     python -m gancourse train infogan --data art --epochs E --seed S --n-samples N \\
-        --samples-out F.npz [--n-cat 6] [--n-cont 2] [--info 1.0]
+        --samples-out F.npz [--n-cat 6] [--n-cont 2] [--info 1.0] \\
+        [--info-blind] [--info-real 3]
 
 writes ``images`` and ``codes`` (N,) int64, the categorical code that produced each image
-(balanced; the continuous codes drawn from U(-1, 1) with the seed). No labels are used.
+(balanced; the continuous codes drawn from U(-1, 1) with the seed). No labels are used. By
+default it is the paper's InfoGAN; ``--info-blind`` makes Q read colour images through a
+palette-blind view and ``--info-real W`` adds Q's clustering of the real images (weight W).
 
 Both train with lesson 07's recommended recipe by default (every field a flag, as for
 ``train dcgan``) through the one trainer, ``gancourse.train.train_gan``; samples come from the
@@ -61,6 +64,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     arg("--n-cat", type=int, help="values of the categorical code (default: the data's classes)")
     arg("--n-cont", type=int, default=2, help="continuous codes, U(-1, 1) (default 2)")
     arg("--info", type=float, default=1.0, help="weight of the mutual-information term (1)")
+    arg(
+        "--info-blind",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="Q reads every image through a random palette-blind view (colour images only; "
+        "default off)",
+    )
+    arg(
+        "--info-real",
+        type=float,
+        default=0.0,
+        help="weight of Q's clustering loss on the real images (default 0: off; lesson 08 uses 3)",
+    )
     info.set_defaults(func=run_infogan)
 
 
@@ -87,10 +103,19 @@ def run_infogan(args: argparse.Namespace) -> int:
     try:
         rec, images, labels = load_data(args, ".npz")
         n_cat = int(labels.max()) + 1 if args.n_cat is None else args.n_cat
-        if n_cat < 2 or args.n_cont < 0 or not args.info > 0:
-            raise CommandError("need --n-cat >= 2, --n-cont >= 0 and --info > 0", 2)
+        if n_cat < 2 or args.n_cont < 0 or not args.info > 0 or not args.info_real >= 0:
+            raise CommandError(
+                "need --n-cat >= 2, --n-cont >= 0, --info > 0 and --info-real >= 0", 2
+            )
+        if args.info_blind and images.shape[1] != 3:
+            raise CommandError(
+                f"--info-blind shuffles colour channels: it needs colour images, and "
+                f"--data {args.data} has {images.shape[1]} channel(s)",
+                2,
+            )
         G, D = rec.info_models(n_cat, args.n_cont, args.image_size, images.shape[1], seed=args.seed)
-        result = train_from_args(args, rec, G, D, images, info=args.info)
+        info = {"info": args.info, "info_blind": args.info_blind, "info_real": args.info_real}
+        result = train_from_args(args, rec, G, D, images, **info)
     except CommandError as exc:
         return _fail(exc)
     import torch

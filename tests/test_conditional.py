@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -180,6 +182,91 @@ def test_info_term_trains_q_in_the_d_step_and_g_in_the_g_step():
     assert torch.allclose(g_step(D, loss, opt_g, x_fake, extra=term), expected_g, atol=1e-5)
     assert torch.equal(D.q_head[-1].weight, q_after_d)  # D and Q frozen in G's step
     assert not torch.equal(G.net[0].weight, g_before)
+
+
+def test_palette_blind_view_hides_the_palette_keeps_grey_grey_and_follows_its_generator():
+    from gancourse.conditional import palette_blind
+
+    x = torch.rand(5, 3, 8, 8) * 2 - 1
+    a = palette_blind(x, torch.Generator().manual_seed(1))
+    assert a.shape == x.shape
+    assert torch.equal(a, palette_blind(x, torch.Generator().manual_seed(1)))  # seeded
+    assert not torch.equal(a, palette_blind(x, torch.Generator().manual_seed(2)))
+    # a red and a blue painting of the same picture look alike to Q: over many views, every
+    # channel of the view carries the painted channel equally often
+    red = torch.zeros(2000, 3, 8, 8)
+    red[:, 0, 2:6, 2:6] = 1.0
+    views = palette_blind(red, torch.Generator().manual_seed(0))[:, :, 4, 4]
+    shares = (views.argmax(1)[:, None] == torch.arange(3)).float().mean(0)
+    assert torch.allclose(shares, torch.full((3,), 1 / 3), atol=0.05)
+    grey = torch.rand(4, 1, 8, 8).expand(4, 3, 8, 8)  # no palette at all: stays grey
+    g = palette_blind(grey, torch.Generator().manual_seed(3))
+    assert torch.allclose(g[:, 0], g[:, 1], atol=1e-6) and torch.allclose(
+        g[:, 1], g[:, 2], atol=1e-6
+    )
+    x.requires_grad_(True)
+    palette_blind(x, torch.Generator().manual_seed(1)).sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0  # G learns through the view
+    with pytest.raises(ValueError, match=r"colour images \(N, 3, H, W\)"):
+        palette_blind(torch.zeros(2, 1, 8, 8))
+
+
+def test_cluster_loss_rewards_balanced_confident_agreeing_categories():
+    from gancourse.conditional import cluster_loss
+
+    k, sure = 4, 30.0
+    labels = torch.arange(40) % k
+    balanced = torch.nn.functional.one_hot(labels, k).float() * sure
+    # I(x; c) = H(mean p) - mean H(p) = log K for balanced, confident categories
+    assert float(cluster_loss(balanced, balanced)) == pytest.approx(-math.log(k), abs=1e-4)
+    uniform = torch.zeros(40, k)  # no category at all
+    assert float(cluster_loss(uniform, uniform)) == pytest.approx(0.0, abs=1e-6)
+    collapsed = torch.nn.functional.one_hot(torch.zeros(40, dtype=torch.long), k).float() * sure
+    assert float(cluster_loss(collapsed, collapsed)) == pytest.approx(0.0, abs=1e-4)  # one group
+    shifted = torch.nn.functional.one_hot((labels + 1) % k, k).float() * sure
+    assert float(cluster_loss(balanced, shifted)) > 10.0  # the two views disagree
+    with pytest.raises(ValueError, match=r"two \(N, K\) logits"):
+        cluster_loss(balanced, balanced[:, :3])
+
+
+def test_cluster_loss_alone_finds_well_separated_groups():
+    from gancourse.conditional import cluster_loss
+
+    g = torch.Generator().manual_seed(0)
+    centres = torch.tensor([[4.0, 0.0], [-4.0, 0.0], [0.0, 4.0]])
+    truth = torch.arange(300) % 3
+    points = centres[truth] + 0.5 * torch.randn(300, 2, generator=g)
+    with seeded(0):
+        q = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 3))
+    opt = torch.optim.Adam(q.parameters(), 1e-2)
+    for _ in range(300):
+        view = lambda p: p + 0.3 * torch.randn(p.shape, generator=g)  # noqa: E731
+        loss = cluster_loss(q(view(points)), q(view(points)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    from gancourse.conditional import normalized_mutual_info
+
+    found = q(points).argmax(1)
+    assert normalized_mutual_info(found.numpy(), truth.numpy()) > 0.95
+
+
+def test_info_term_with_a_view_and_the_real_clustering_term():
+    from gancourse.conditional import cluster_loss, info_term
+
+    with seeded(0):
+        D = InfoDiscriminator(3, 1, width=4, image_size=8)
+    D.eval()  # no batch statistics: the same images read the same twice
+    code = make_code(torch.tensor([0, 1, 2, 0]), torch.zeros(4, 1), 3)
+    x_fake, x_real = torch.rand(4, 3, 8, 8), torch.rand(6, 3, 8, 8)
+    flip = lambda x: x.flip(3)  # noqa: E731
+    plain = info_term(D, code, 2.0)(x_fake)
+    assert torch.allclose(plain, 2.0 * info_loss(*D.q(x_fake), code))
+    seen = info_term(D, code, 2.0, view=flip)(x_fake)
+    assert torch.allclose(seen, 2.0 * info_loss(*D.q(x_fake.flip(3)), code))
+    both = info_term(D, code, 2.0, view=flip, x_real=x_real, real_weight=0.5)(x_fake)
+    q_real = D.q(x_real.flip(3))[0]
+    assert torch.allclose(both, seen + 0.5 * cluster_loss(q_real, q_real), atol=1e-6)
 
 
 @pytest.mark.parametrize(

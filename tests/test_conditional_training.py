@@ -112,6 +112,51 @@ def test_bad_training_input_is_named(change, match):
         train_gan(G, D, x, labels, epochs=1, batch_size=12, device="cpu", progress=False, **kw)
 
 
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"info": 1.0, "info_real": -1.0}, "info_real must be a weight >= 0"),
+        ({"info": 0.0, "info_blind": True}, "they need info > 0"),
+        ({"info": 0.0, "info_real": 1.0}, "they need info > 0"),
+    ],
+)
+def test_infogan_additions_need_infogan_and_a_valid_weight(kw, match):
+    x, _ = _labelled()
+    G, D = TINY.info_models(3, 1, 8, 3, seed=0)
+    with pytest.raises(ValueError, match=match):
+        train_gan(G, D, x, epochs=1, batch_size=12, device="cpu", progress=False, **kw)
+
+
+def test_infogan_d_step_gets_the_real_batch_and_both_steps_the_blind_view(monkeypatch):
+    import gancourse.train.loop as loop
+
+    calls, original = [], loop.info_term
+
+    def spy(D, code, weight, **kw):
+        calls.append(kw)
+        return original(D, code, weight, **kw)
+
+    monkeypatch.setattr(loop, "info_term", spy)
+    x, _ = _labelled()
+    G, D = TINY.info_models(3, 1, 8, 3, seed=0)
+    train_gan(G, D, x, epochs=1, batch_size=12, device="cpu", progress=False, info=1.0,
+              info_blind=True, info_real=0.5)  # fmt: skip
+    d_calls = [kw for kw in calls if "x_real" in kw]
+    g_calls = [kw for kw in calls if "x_real" not in kw]
+    assert len(d_calls) == len(g_calls) == 4  # 48 images, batches of 12
+    rows = {tuple(r.flatten().tolist()) for r in x}
+    for kw in d_calls:
+        assert kw["real_weight"] == 0.5 and kw["x_real"].shape == (12, 3, 8, 8)
+        assert all(tuple(r.flatten().tolist()) in rows for r in kw["x_real"])  # real paintings
+    assert all(kw["view"] is not None for kw in calls)
+    view = calls[0]["view"]
+    assert not torch.equal(view(x[:4]), view(x[:4]))  # a fresh random view every call
+    calls.clear()
+    G, D = TINY.info_models(3, 1, 8, 3, seed=0)
+    train_gan(G, D, x, epochs=1, batch_size=12, device="cpu", progress=False, info=1.0)
+    assert all(kw.get("view") is None and not kw.get("real_weight") for kw in calls)  # plain
+
+
 TINY_ARGS = [
     "--n-images", "60", "--batch-size", "12", "--g-width", "4", "--d-width", "4",
     "--z-dim", "8", "--image-size", "8", "--quiet", "--device", "cpu",
@@ -153,6 +198,15 @@ def test_cli_infogan_writes_images_and_codes_without_labels(tmp_path):
         assert f["codes"].dtype == np.int64 and np.bincount(f["codes"]).tolist() == [3] * 6
 
 
+def test_cli_infogan_on_grey_digits_reads_them_without_the_palette_blind_view(tmp_path):
+    out = tmp_path / "d.npz"
+    argv = ["train", "infogan", "--data", "digits", "--epochs", "1", "--n-samples", "20",
+            "--samples-out", str(out), *TINY_ARGS]  # fmt: skip
+    assert main(argv) == 0
+    with np.load(out) as f:
+        assert f["images"].shape == (20, 1, 8, 8) and np.bincount(f["codes"]).tolist() == [2] * 10
+
+
 def test_cli_cgan_on_digits_has_ten_classes(tmp_path):
     out = tmp_path / "d.npz"
     argv = ["train", "cgan", "--data", "digits", "--epochs", "1", "--n-samples", "20",
@@ -169,6 +223,11 @@ def test_cli_cgan_on_digits_has_ten_classes(tmp_path):
         (["cgan", "--samples-out", "s.npz", "--data", "monet"], "unknown dataset 'monet'"),
         (["cgan", "--samples-out", "s.npz", "--epochs", "0"], "must be >= 1"),
         (["infogan", "--samples-out", "s.npz", "--n-cat", "1"], "--n-cat >= 2"),
+        (["infogan", "--samples-out", "s.npz", "--info-real", "-1"], "--info-real >= 0"),
+        (
+            ["infogan", "--samples-out", "s.npz", "--data", "digits", "--info-blind"],
+            "it needs colour images",
+        ),
     ],
 )
 def test_cli_bad_input_exits_2_with_a_clear_message(tmp_path, capsys, argv, match):

@@ -2,7 +2,8 @@
 
 - :mod:`~gancourse.conditional.models`: G(z, y) with class-conditional batch norm, D(x, y)
   with a projection or a concatenated label, InfoGAN's G(z, c) and D with its Q head;
-- :mod:`~gancourse.conditional.info`: InfoGAN's mutual-information loss, written out;
+- :mod:`~gancourse.conditional.info`: InfoGAN's mutual-information loss, written out, and
+  its two unsupervised additions (a palette-blind Q, Q's clustering of the real paintings);
 - :mod:`~gancourse.conditional.control`: asking for a style (by name, or a mix of two),
   the truncation trick, and steering an unconditional G with a classifier;
 - :mod:`~gancourse.conditional.measure`: did G paint what was asked (agreement, per-style
@@ -21,7 +22,15 @@ from gancourse.conditional.control import (
     truncate_to_centres,
     truncation_centres,
 )
-from gancourse.conditional.info import info_loss, info_term, make_code, read_codes, split_code
+from gancourse.conditional.info import (
+    cluster_loss,
+    info_loss,
+    info_term,
+    make_code,
+    palette_blind,
+    read_codes,
+    split_code,
+)
 from gancourse.conditional.measure import (
     agreement,
     code_correlations,
@@ -50,6 +59,7 @@ __all__ = [
     "agreement",
     "balanced_labels",
     "check_condition",
+    "cluster_loss",
     "code_correlations",
     "guide_latents",
     "info_loss",
@@ -58,6 +68,7 @@ __all__ = [
     "mix_condition",
     "normalized_mutual_info",
     "paint",
+    "palette_blind",
     "per_style_scores",
     "purity",
     "read_codes",

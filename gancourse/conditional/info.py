@@ -17,6 +17,17 @@ with equality when Q is the true posterior. H(c) is a constant, so maximising th
 
 The trainer adds ``weight * info_loss`` to both players' losses (``d_step(..., extra=)`` for
 Q and D's body, ``g_step(..., extra=)`` for G): :func:`info_term`.
+
+Nothing in that bound says *which* readable split of the paintings the code should be; on the
+course's art plain InfoGAN splits partly by palette. Two unsupervised additions (no labels):
+
+- ``blind``: Q reads every image through :func:`palette_blind` (colour channels shuffled,
+  brightness, saturation and contrast changed, a small shift and a mirror flip, per image), so
+  a palette or a position can no longer carry the code;
+- ``info_real``: Q must also *cluster the real paintings*: :func:`cluster_loss` maximises the
+  mutual information between a real painting and Q's category, I(x; c_hat) = H(E p) - E H(p)
+  (balanced and confident categories), and asks two views of the same painting to agree (IMSAT,
+  Hu et al. 2017). Q's categories become groups of the data, and the code term makes G paint them.
 """
 
 from __future__ import annotations
@@ -27,6 +38,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from gancourse.augment import color, translation
 
 
 def make_code(c: Tensor, u: Tensor, n_cat: int) -> Tensor:
@@ -77,11 +90,64 @@ def gaussian_code_nll(u: Tensor, mean: Tensor, log_std: Tensor) -> Tensor:
     return (0.5 * z.pow(2) + log_std + 0.5 * math.log(2 * math.pi)).sum(1).mean()
 
 
-def info_term(D: nn.Module, code: Tensor, weight: float) -> Callable[[Tensor], Tensor]:
-    """The extra loss term of both steps: x -> weight * info_loss(D.q(x), code)."""
+def palette_blind(x: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """A random view of images x (N, 3, H, W) in which the palette says nothing: per image,
+    the colour channels in a random order, then random brightness, saturation and contrast
+    (:func:`gancourse.augment.color`), a shift of up to 1/8 of the size and a mirror flip.
+    Differentiable in x; the randomness comes from ``generator`` (on x's device)."""
+    if x.dim() != 4 or x.shape[1] != 3:
+        raise ValueError(f"palette_blind needs colour images (N, 3, H, W), got {tuple(x.shape)}")
+    n = len(x)
+    order = torch.rand(n, 3, generator=generator, device=x.device).argsort(1)
+    x = torch.gather(x, 1, order[:, :, None, None].expand_as(x))
+    x = translation(color(x, generator), generator)
+    flip = torch.rand(n, generator=generator, device=x.device) < 0.5
+    return torch.where(flip[:, None, None, None], x.flip(3), x)
+
+
+def _entropy(p: Tensor) -> Tensor:
+    return -(p * torch.log(p.clamp_min(1e-12))).sum(-1)
+
+
+def cluster_loss(logits_a: Tensor, logits_b: Tensor) -> Tensor:
+    """IMSAT's loss for Q's categorical logits on two views (a and b) of the same N real
+    images: -(H(mean_x p) - mean_x H(p)) (minus a batch estimate of I(x; c_hat): categories
+    used equally often, each image sure of its own) plus KL(p_a || p_b) + KL(p_b || p_a),
+    each view's distribution a fixed target for the other (the views should agree)."""
+    if logits_a.shape != logits_b.shape or logits_a.dim() != 2:
+        raise ValueError(
+            f"expected two (N, K) logits, got {tuple(logits_a.shape)} and {tuple(logits_b.shape)}"
+        )
+    log_a, log_b = logits_a.log_softmax(1), logits_b.log_softmax(1)
+    p_a, p_b = log_a.exp(), log_b.exp()
+    marginal = _entropy((p_a + p_b).mean(0) / 2)
+    conditional = (_entropy(p_a).mean() + _entropy(p_b).mean()) / 2
+    agree = F.kl_div(log_b, p_a.detach(), reduction="batchmean") + F.kl_div(
+        log_a, p_b.detach(), reduction="batchmean"
+    )
+    return -(marginal - conditional) + agree
+
+
+def info_term(
+    D: nn.Module,
+    code: Tensor,
+    weight: float,
+    *,
+    view: Callable[[Tensor], Tensor] | None = None,
+    x_real: Tensor | None = None,
+    real_weight: float = 0.0,
+) -> Callable[[Tensor], Tensor]:
+    """The extra loss term of a step: x -> weight * info_loss(D.q(view(x)), code), where
+    ``view`` (e.g. :func:`palette_blind`) is applied first when given; with ``x_real`` and
+    ``real_weight`` > 0 (the D step), plus real_weight * :func:`cluster_loss` of Q on two
+    views of the real batch."""
 
     def term(x_fake: Tensor) -> Tensor:
-        return weight * info_loss(*D.q(x_fake), code)
+        look = view if view is not None else (lambda x: x)
+        total = weight * info_loss(*D.q(look(x_fake)), code)
+        if x_real is not None and real_weight:
+            total = total + real_weight * cluster_loss(D.q(look(x_real))[0], D.q(look(x_real))[0])
+        return total
 
     return term
 
@@ -102,4 +168,13 @@ def read_codes(D: nn.Module, images: Tensor, batch_size: int = 500) -> tuple[Ten
     return torch.cat([o[0] for o in outs]).argmax(1).cpu(), torch.cat([o[1] for o in outs]).cpu()
 
 
-__all__ = ["gaussian_code_nll", "info_loss", "info_term", "make_code", "read_codes", "split_code"]
+__all__ = [
+    "cluster_loss",
+    "gaussian_code_nll",
+    "info_loss",
+    "info_term",
+    "make_code",
+    "palette_blind",
+    "read_codes",
+    "split_code",
+]

@@ -28,7 +28,7 @@ from torch import Tensor, nn
 
 from gancourse.augment import augmenter
 from gancourse.checkpoint import generator_config
-from gancourse.conditional.info import info_term
+from gancourse.conditional.info import info_term, palette_blind
 from gancourse.device import get_device
 from gancourse.losses import GANLoss, get_loss
 from gancourse.train.history import History, StatsBuffer, TrainingDiverged, divergence_advice
@@ -83,6 +83,8 @@ def train_gan(
     gp: float | None = None,
     clip: float | None = None,
     info: float = 0.0,
+    info_blind: bool = False,
+    info_real: float = 0.0,
     seed: int = 0,
     device: torch.device | str | None = None,
     n_fixed: int = 36,
@@ -115,7 +117,10 @@ def train_gan(
     - Lesson 08's conditions: ``labels`` (N,) of the real images make a conditional GAN
       (G(z, y) and D(x, y), e.g. :mod:`gancourse.conditional`; each fake batch's labels are
       drawn balanced over the classes); ``info`` (lambda > 0, an InfoGenerator and an
-      InfoDiscriminator) adds lambda times InfoGAN's mutual-information loss to both steps.
+      InfoDiscriminator) adds lambda times InfoGAN's mutual-information loss to both steps;
+      ``info_blind`` makes Q read every image through a random palette-blind view and
+      ``info_real`` (a weight) adds Q's clustering loss on the real batch to the D step
+      (:mod:`gancourse.conditional.info`).
     - Randomness comes from generators seeded by ``seed`` (the global RNG is not touched):
       two runs with the same seed, models and device give the same losses. Initialise the
       models yourself; they are moved to ``device`` (default :func:`get_device`).
@@ -150,7 +155,13 @@ def train_gan(
             for x_real, y_real, z, y in zip(*run.next_batches()):  # n_critic D steps, 1 G step
                 x_fake = G(z) if y is None else G(z, y)
                 loss_d, d_real, d_fake = d_step(
-                    D, loss, run.opt_d, x_real, x_fake, augment=aug, **plan.d_args(run, y_real, y)
+                    D,
+                    loss,
+                    run.opt_d,
+                    x_real,
+                    x_fake,
+                    augment=aug,
+                    **plan.d_args(run, x_real, y_real, y),
                 )
             loss_g = g_step(D, loss, run.opt_g, x_fake, augment=aug, **plan.g_args(run, y))
             if run.G_ema is not None:
@@ -206,6 +217,8 @@ class TrainOptions:
     gp: float | None
     clip: float | None
     info: float
+    info_blind: bool
+    info_real: float
     seed: int
     device: torch.device | str | None
     n_fixed: int
@@ -237,6 +250,10 @@ class TrainOptions:
             raise ValueError(f"ema must be a decay in [0, 1) (0 = off), got {self.ema!r}")
         if not self.info >= 0.0:
             raise ValueError(f"info must be a weight >= 0 (0 = off), got {self.info!r}")
+        if not self.info_real >= 0.0:
+            raise ValueError(f"info_real must be a weight >= 0 (0 = off), got {self.info_real!r}")
+        if (self.info_blind or self.info_real) and not self.info:
+            raise ValueError("info_blind and info_real change InfoGAN's term: they need info > 0")
 
 
 _OPTION_NAMES = frozenset(TrainOptions.__dataclass_fields__)
@@ -256,24 +273,32 @@ class _Plan:
     r1_every: int
     augment: Callable[[Tensor], Tensor] | None
     info: float
+    info_view: Callable[[Tensor], Tensor] | None
+    info_real: float
 
     def penalties(self, step: int) -> dict[str, Any]:
         """The D step's penalty arguments at ``step``: the lazy R1 only on every k-th step."""
         r1 = self.r1 * self.r1_every if step % self.r1_every == 0 else 0.0
         return {**self.extras, "r1_weight": r1}
 
-    def d_args(self, run: Run, y_real: Tensor | None, y: Tensor | None) -> dict[str, Any]:
+    def d_args(
+        self, run: Run, x_real: Tensor, y_real: Tensor | None, y: Tensor | None
+    ) -> dict[str, Any]:
         """The D step's penalties and condition: the labels of both batches for a conditional
-        D, or InfoGAN's term on the code ``y`` that painted the fake batch."""
+        D, or InfoGAN's term on the code ``y`` that painted the fake batch (and Q's clustering
+        of the real batch ``x_real`` when ``info_real`` > 0)."""
         args = self.penalties(run.step)
         if self.info:
-            return {**args, "extra": info_term(run.D, y, self.info)}
+            term = info_term(
+                run.D, y, self.info, view=self.info_view, x_real=x_real, real_weight=self.info_real
+            )
+            return {**args, "extra": term}
         return args if run.labels is None else {**args, "y_real": y_real, "y_fake": y}
 
     def g_args(self, run: Run, y: Tensor | None) -> dict[str, Any]:
         """The G step's condition (as in :meth:`d_args`)."""
         if self.info:
-            return {"extra": info_term(run.D, y, self.info)}
+            return {"extra": info_term(run.D, y, self.info, view=self.info_view)}
         return {} if run.labels is None else {"y_fake": y}
 
     @classmethod
@@ -295,6 +320,8 @@ class _Plan:
             r1_every=o.r1_every,
             augment=augmenter(o.augment, run.gen_z) if o.augment else None,
             info=o.info,
+            info_view=(lambda x: palette_blind(x, run.gen_z)) if o.info_blind else None,
+            info_real=o.info_real,
         )
 
 
@@ -325,6 +352,8 @@ def _start(
         "optimizer": o.optimizer,
         "seed": o.seed,
         **({"info": o.info} if o.info else {}),
+        **({"info_blind": True} if o.info_blind else {}),
+        **({"info_real": o.info_real} if o.info_real else {}),
     }
     run = Run.start(
         G,
