@@ -198,22 +198,17 @@ def test_cli_infogan_writes_images_and_codes_without_labels(tmp_path):
         assert f["codes"].dtype == np.int64 and np.bincount(f["codes"]).tolist() == [3] * 6
 
 
-def test_cli_infogan_on_grey_digits_reads_them_without_the_palette_blind_view(tmp_path):
+@pytest.mark.parametrize(
+    "target, key, flags",
+    [("cgan", "labels", []), ("infogan", "codes", ["--info-real", "1"])],  # grey: Q not blind
+)
+def test_cli_on_grey_digits_has_ten_classes(tmp_path, target, key, flags):
     out = tmp_path / "d.npz"
-    argv = ["train", "infogan", "--data", "digits", "--epochs", "1", "--n-samples", "20",
-            "--samples-out", str(out), *TINY_ARGS]  # fmt: skip
+    argv = ["train", target, "--data", "digits", "--epochs", "1", "--n-samples", "20",
+            "--samples-out", str(out), *flags, *TINY_ARGS]  # fmt: skip
     assert main(argv) == 0
     with np.load(out) as f:
-        assert f["images"].shape == (20, 1, 8, 8) and np.bincount(f["codes"]).tolist() == [2] * 10
-
-
-def test_cli_cgan_on_digits_has_ten_classes(tmp_path):
-    out = tmp_path / "d.npz"
-    argv = ["train", "cgan", "--data", "digits", "--epochs", "1", "--n-samples", "20",
-            "--samples-out", str(out), *TINY_ARGS]  # fmt: skip
-    assert main(argv) == 0
-    with np.load(out) as f:
-        assert f["images"].shape == (20, 1, 8, 8) and np.bincount(f["labels"]).tolist() == [2] * 10
+        assert f["images"].shape == (20, 1, 8, 8) and np.bincount(f[key]).tolist() == [2] * 10
 
 
 @pytest.mark.parametrize(
