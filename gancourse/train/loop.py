@@ -154,14 +154,9 @@ def train_gan(
         while run.step < plan.total and o.clock() < plan.deadline:
             for x_real, y_real, z, y in zip(*run.next_batches()):  # n_critic D steps, 1 G step
                 x_fake = G(z) if y is None else G(z, y)
+                d_args = plan.d_args(run, x_real, y_real, y)
                 loss_d, d_real, d_fake = d_step(
-                    D,
-                    loss,
-                    run.opt_d,
-                    x_real,
-                    x_fake,
-                    augment=aug,
-                    **plan.d_args(run, x_real, y_real, y),
+                    D, loss, run.opt_d, x_real, x_fake, augment=aug, **d_args
                 )
             loss_g = g_step(D, loss, run.opt_g, x_fake, augment=aug, **plan.g_args(run, y))
             if run.G_ema is not None:
