@@ -107,12 +107,6 @@ def run_infogan(args: argparse.Namespace) -> int:
             raise CommandError(
                 "need --n-cat >= 2, --n-cont >= 0, --info > 0 and --info-real >= 0", 2
             )
-        if args.info_blind and images.shape[1] != 3:
-            raise CommandError(
-                f"--info-blind shuffles colour channels: it needs colour images, and "
-                f"--data {args.data} has {images.shape[1]} channel(s)",
-                2,
-            )
         G, D = rec.info_models(n_cat, args.n_cont, args.image_size, images.shape[1], seed=args.seed)
         info = {"info": args.info, "info_blind": args.info_blind, "info_real": args.info_real}
         result = train_from_args(args, rec, G, D, images, **info)

@@ -141,9 +141,9 @@ def info_term(
     ``view`` (e.g. :func:`palette_blind`) is applied first when given; with ``x_real`` and
     ``real_weight`` > 0 (the D step), plus real_weight * :func:`cluster_loss` of Q on two
     views of the real batch."""
+    look = view if view is not None else (lambda x: x)
 
     def term(x_fake: Tensor) -> Tensor:
-        look = view if view is not None else (lambda x: x)
         total = weight * info_loss(*D.q(look(x_fake)), code)
         if x_real is not None and real_weight:
             total = total + real_weight * cluster_loss(D.q(look(x_real))[0], D.q(look(x_real))[0])

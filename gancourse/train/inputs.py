@@ -21,8 +21,11 @@ def check_images(images: Tensor, needed: int) -> None:
         )
 
 
-def check_labels_and_info(G: nn.Module, D: nn.Module, images: Tensor, labels, info: float) -> None:
-    """Labels go with a generator that draws labels; ``info`` with InfoGAN's pair."""
+def check_labels_and_info(
+    G: nn.Module, D: nn.Module, images: Tensor, labels, info: float, blind: bool = False
+) -> None:
+    """Labels go with a generator that draws labels; ``info`` with InfoGAN's pair (and
+    ``blind``, InfoGAN's palette-blind Q, with colour images)."""
     draws = hasattr(G, "random_condition")
     if info:
         if not (hasattr(D, "q") and hasattr(G, "n_cat")):
@@ -31,6 +34,11 @@ def check_labels_and_info(G: nn.Module, D: nn.Module, images: Tensor, labels, in
             )
         if labels is not None:
             raise ValueError("InfoGAN learns without labels: pass labels=None with info > 0")
+        if blind and images.shape[1] != 3:
+            raise ValueError(
+                "info_blind shuffles colour channels: it needs colour images (N, 3, H, W), "
+                f"and these have {images.shape[1]} channel(s)"
+            )
         return
     if labels is None:
         if draws:

@@ -325,7 +325,7 @@ def _start(
 ) -> Run:
     """Check the images, move everything to the device, start (or resume) the run."""
     check_images(images, o.batch_size * o.n_critic)
-    check_labels_and_info(generator, discriminator, images, labels, o.info)
+    check_labels_and_info(generator, discriminator, images, labels, o.info, o.info_blind)
     dev = get_device(None if o.device is None else str(o.device))
     use_nhwc = o.channels_last if o.channels_last is not None else dev.type in ("cpu", "cuda")
     fmt = torch.channels_last if use_nhwc else torch.contiguous_format
