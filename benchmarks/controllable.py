@@ -3,8 +3,11 @@
 Usage (the tables in lesson 08 come from these exact commands):
 
     .venv/bin/python benchmarks/controllable.py --experiment infogan --info-blind \\
-        --info-real 3 --seeds 0 1 2 --epochs 8 --jobs 3 \\
+        --info-real 3 --seeds 0 1 2 --epochs 16 --jobs 3 --keep KEEP_DIR \\
         --out benchmarks/results/infogan_clustered.json
+    .venv/bin/python benchmarks/controllable.py --experiment infogan --info-blind \\
+        --info-real 3 --seeds 0 1 2 --epochs 8 --jobs 3 \\
+        --out benchmarks/results/infogan_clustered_8_epochs.json
     .venv/bin/python benchmarks/controllable.py --experiment infogan --no-info-blind \\
         --info-real 0 --seeds 0 1 2 --epochs 16 --out benchmarks/results/infogan.json
     .venv/bin/python benchmarks/controllable.py --experiment cgan --seeds 0 1 2 \\
