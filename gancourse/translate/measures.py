@@ -2,7 +2,7 @@
 
 - :func:`psnr`, :func:`mean_abs_error`: how close each output is to its target (in the hole
   only, given a mask). PSNR = 10 log10(peak^2 / MSE) with peak 2, the width of [-1, 1] (the
-  same number as on [0, 1] with peak 1).
+  same number as on [0, 1] with peak 1), capped at :data:`PSNR_MAX`.
 - :func:`masked_l1`: the differentiable L1 over the missing pixels that an inpainting network
   is trained with.
 - :func:`gradient_energy`: the mean squared image gradient, a sharpness number; blurry or
@@ -13,12 +13,16 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
 from gancourse.data.paired import check_pair
 
 PEAK = 2.0  # the width of [-1, 1]
+PSNR_MAX = 20 * math.log10(255)
+"""48.13 dB, the PSNR of an image one 8-bit grey level off in every pixel (:func:`psnr`'s cap)."""
 
 
 def _mask_or_ones(outputs: Tensor, targets: Tensor, masks: Tensor | None) -> Tensor:
@@ -50,10 +54,14 @@ def psnr(outputs: Tensor, targets: Tensor, masks: Tensor | None = None) -> Tenso
     """Peak signal-to-noise ratio per image (N,) in dB, over every pixel or only in the masks.
 
     Images in [-1, 1] (peak-to-peak 2). Higher is better; +6 dB halves the RMS error.
+    Capped at :data:`PSNR_MAX` (48.13 dB, one grey level of an 8-bit image off everywhere):
+    closer than that is the same picture once saved, and an exact output has an infinite PSNR,
+    so without a cap a mean over images would be decided by its few exact ones (a diffusion
+    fill of a hole in a flat field is exact) and by how the infinity is cut off.
     """
     m = _mask_or_ones(outputs, targets, masks)
-    mse = _per_image_mean((outputs - targets).pow(2), m).clamp(min=1e-10)
-    return 10 * torch.log10(PEAK**2 / mse)
+    mse = _per_image_mean((outputs - targets).pow(2), m)
+    return (10 * torch.log10(PEAK**2 / mse)).clamp(max=PSNR_MAX)
 
 
 def masked_l1(outputs: Tensor, targets: Tensor, masks: Tensor) -> Tensor:
@@ -102,6 +110,7 @@ def histogram_distance(a: Tensor, b: Tensor, bins: int = 4) -> Tensor:
 
 __all__ = [
     "PEAK",
+    "PSNR_MAX",
     "colour_histograms",
     "gradient_energy",
     "histogram_distance",
