@@ -38,6 +38,7 @@ CONFIG_FLAGS: tuple[tuple[str, str, object, str], ...] = (
     ("--lr", "lr", float, "Adam's learning rate (both nets)"),
     ("--n-images", "n_images", int, "training pairs"),
     ("--residual", "residual", bool, "G outputs its input plus a correction (1 = on, 0 = off)"),
+    ("--decay", "decay", float, "share of the steps at the end with lr falling to zero (0 = off)"),
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from gancourse.cli import main
 from gancourse.data.paired import (
@@ -21,8 +22,9 @@ from gancourse.data.paired import (
     sketch,
     square_masks,
 )
-from gancourse.translate.common import load_translator, save_translator
+from gancourse.translate.common import linear_decay, load_translator, save_translator
 from gancourse.translate.measures import (
+    PSNR_MAX,
     gradient_energy,
     masked_l1,
     mean_abs_error,
@@ -274,6 +276,12 @@ def test_measures_on_hand_made_cases():
     assert torch.allclose(
         psnr(o, t, m)[1], torch.tensor(10 * np.log10(4.0), dtype=torch.float32), atol=1e-4
     )
+    # exact, or closer than one 8-bit grey level everywhere: the cap (48.13 dB), not infinity
+    assert torch.allclose(psnr(t, t), torch.full((2,), PSNR_MAX))
+    assert PSNR_MAX == pytest.approx(48.1308, abs=1e-4)
+    assert psnr(t + 1e-3, t)[0] == pytest.approx(PSNR_MAX)
+    below = psnr(t + 0.01, t)[0].item()  # 46.0 dB: under the cap, not cut
+    assert below == pytest.approx(10 * np.log10(4 / 1e-4), abs=1e-3) and below < PSNR_MAX
     loss = masked_l1(o.requires_grad_(True), t, m)
     assert torch.allclose(loss, torch.tensor(0.6)) and loss.requires_grad
     assert torch.all(gradient_energy(t) == 0)
@@ -305,6 +313,38 @@ def test_pix2pix_trains_repeatably_and_l1_alone_learns():
                       progress=False)  # fmt: skip
     assert r.curves.names == ("loss_l1",)
     assert np.mean(r.curves.loss_l1[-4:]) < 0.7 * np.mean(r.curves.loss_l1[:4])
+
+
+def test_linear_decay_keeps_the_rate_then_falls_to_zero():
+    p = nn.Parameter(torch.zeros(1))
+    opts = [torch.optim.SGD([p], lr=0.4), torch.optim.Adam([p], lr=0.1)]
+    schedules = linear_decay(opts, total=10, decay=0.4)
+    seen = []
+    for _ in range(10):
+        seen.append([o.param_groups[0]["lr"] for o in opts])
+        for o in opts:
+            o.step()  # no gradients: nothing moves, but the order is the trainer's
+        for s in schedules:
+            s.step()
+    np.testing.assert_allclose([r[0] for r in seen], 0.4 * np.array([1] * 6 + [1, 0.75, 0.5, 0.25]))
+    np.testing.assert_allclose([r[1] for r in seen], [r[0] / 4 for r in seen])  # each its own
+    (constant,) = linear_decay([torch.optim.SGD([p], lr=1.0)], total=5, decay=0.0)
+    assert [constant.lr_lambdas[0](t) for t in range(6)] == [1.0] * 6  # also after the last
+    for bad in (-0.1, 1.5, True):
+        with pytest.raises(ValueError, match="decay must be a share of the steps"):
+            linear_decay(opts, 10, bad)
+
+
+def test_pix2pix_decay_changes_the_updates_only_at_the_end():
+    data, cfg, G, D = _tiny()
+    kw = cfg.train_kwargs()
+    ref = train_pix2pix(G, D, data, epochs=2, **kw, progress=False).curves.loss_l1
+    _, _, G2, D2 = _tiny()
+    late = train_pix2pix(G2, D2, data, epochs=2, **{**kw, "decay": 0.25}, progress=False)
+    # 8 steps, decay over the last 2: only the last update is smaller, after the last loss
+    assert late.curves.loss_l1 == ref
+    a, b = G.state_dict(), G2.state_dict()
+    assert any(not torch.equal(a[k], b[k]) for k in a)
 
 
 def test_pix2pix_stops_cleanly_on_ctrl_c_and_keeps_known_pixels():
@@ -339,7 +379,8 @@ def test_cli_writes_the_stated_arrays(tmp_path, capsys, task, loss):
     args = ["train", "pix2pix", "--task", task, "--loss", loss, "--epochs", "1", "--seed", "2",
             "--n-samples", "6", "--samples-out", str(out), "--n-images", "32", "--width", "4",
             "--max-width", "8", "--batch-size", "16", "--export-model", str(model), "--quiet",
-            "--device", "cpu"] + (["--residual", "1"] if task == "inpaint" else [])  # fmt: skip
+            "--device", "cpu"] + (["--residual", "1", "--decay", "0.5"]
+                                  if task == "inpaint" else [])  # fmt: skip
     assert main(args) == 0
     z = np.load(out)
     expected = {"inputs": (6, 3, 32, 32), "targets": (6, 3, 32, 32), "outputs": (6, 3, 32, 32)}
@@ -356,6 +397,7 @@ def test_cli_writes_the_stated_arrays(tmp_path, capsys, task, loss):
     assert info["task"] == task and info["loss"] == loss and info["steps"] == 2
     assert "wrote inputs (6," in capsys.readouterr().out
     assert models["G"].residual == (task == "inpaint")  # --residual reaches the file
+    assert info["config"]["decay"] == (0.5 if task == "inpaint" else 0.0)  # and --decay
 
 
 def test_cli_residual_flag_takes_0_or_1(tmp_path, capsys):

@@ -5,6 +5,8 @@
   divergence in blocks (:class:`~gancourse.train.history.StatsBuffer`), a progress bar, the
   clock, and :class:`Curves`, the per-step record a lesson plots.
 - :func:`epoch_batches`: the data order, reshuffled every epoch by a seeded generator.
+- :func:`linear_decay`: pix2pix's and CycleGAN's learning-rate schedule (constant, then
+  linearly down to zero).
 - :func:`save_translator` / :func:`load_translator`: one or more translation networks in one
   file, written atomically, with their constructor arguments and the command that made them.
 """
@@ -113,6 +115,24 @@ def epoch_batches(
         yield from order[: per_epoch * batch_size].view(per_epoch, batch_size)
 
 
+def linear_decay(
+    optimizers: list[torch.optim.Optimizer], total: int, decay: float
+) -> list[torch.optim.lr_scheduler.LambdaLR]:
+    """Isola et al.'s and Zhu et al.'s schedule: every optimiser keeps its learning rate, then
+    over the last ``decay`` share of the ``total`` steps it falls linearly towards zero
+    (0 = constant; the papers: 0.5). Call each scheduler's ``step()`` after every update."""
+    if isinstance(decay, bool) or not 0.0 <= decay <= 1.0:
+        raise ValueError(f"decay must be a share of the steps in [0, 1] (0 = off), got {decay!r}")
+    start = total * (1.0 - decay)
+
+    def factor(step: int) -> float:
+        if decay == 0 or step < start:
+            return 1.0
+        return max(0.0, (total - step) / (total - start))
+
+    return [torch.optim.lr_scheduler.LambdaLR(opt, factor) for opt in optimizers]
+
+
 def check_budget(epochs: int, batch_size: int, n: int) -> int:
     """Total steps of ``epochs`` passes over ``n`` items, checking the arguments."""
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
@@ -187,6 +207,7 @@ __all__ = [
     "Session",
     "TranslationResult",
     "epoch_batches",
+    "linear_decay",
     "load_translator",
     "save_translator",
 ]

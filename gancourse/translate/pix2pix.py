@@ -29,7 +29,13 @@ from gancourse.losses import LOSSES, GANLoss, get_loss
 from gancourse.seeding import seeded
 from gancourse.train.history import divergence_advice
 from gancourse.train.steps import d_step, g_step
-from gancourse.translate.common import Session, TranslationResult, check_budget, epoch_batches
+from gancourse.translate.common import (
+    Session,
+    TranslationResult,
+    check_budget,
+    epoch_batches,
+    linear_decay,
+)
 from gancourse.translate.measures import masked_l1
 from gancourse.translate.networks import PatchDiscriminator, UNet
 
@@ -45,8 +51,9 @@ class Pix2PixConfig:
     ``lam``: the weight of the L1 term; ``gan_loss``: a loss of :data:`gancourse.losses.LOSSES`;
     ``n_images``: training pairs; ``residual``: G outputs its input plus a correction
     (:class:`~gancourse.translate.networks.UNet`; for repair, a correction of the diffusion
-    fill). :meth:`models` builds G and D, :meth:`train_kwargs` the arguments of
-    :func:`train_pix2pix`.
+    fill); ``decay``: the share of the steps at the end over which the learning rates fall
+    linearly to zero (the paper: half; 0 = constant). :meth:`models` builds G and D,
+    :meth:`train_kwargs` the arguments of :func:`train_pix2pix`.
     """
 
     width: int = 16
@@ -60,6 +67,7 @@ class Pix2PixConfig:
     betas: tuple[float, float] = (0.5, 0.999)
     n_images: int = 6000
     residual: bool = False
+    decay: float = 0.0
 
     def __post_init__(self) -> None:
         if self.gan_loss not in LOSSES:
@@ -97,7 +105,7 @@ class Pix2PixConfig:
         return G, (D if gan else None)
 
     def train_kwargs(self) -> dict[str, Any]:
-        keys = ("lam", "gan_loss", "batch_size", "lr", "betas")
+        keys = ("lam", "gan_loss", "batch_size", "lr", "betas", "decay")
         return {k: getattr(self, k) for k in keys}
 
     def as_dict(self) -> dict[str, Any]:
@@ -128,6 +136,7 @@ def train_pix2pix(
     batch_size: int = 32,
     lr: float = 2e-4,
     betas: tuple[float, float] = (0.5, 0.999),
+    decay: float = 0.0,
     seed: int = 0,
     device: torch.device | str | None = None,
     callback: Callable[[int, nn.Module], None] | None = None,
@@ -138,7 +147,8 @@ def train_pix2pix(
     """Train ``G`` (and the conditional ``D``, unless None) on the pairs of ``data``.
 
     Loss of G: ``lam * L1(G(x), y)`` plus, with a D, the adversarial ``gan_loss`` (a name of
-    :data:`gancourse.losses.LOSSES`); Adam(``lr``, ``betas``) for both nets, ``epochs``
+    :data:`gancourse.losses.LOSSES`); Adam(``lr``, ``betas``) for both nets, the rates falling
+    linearly to zero over the last ``decay`` share of the steps (:func:`linear_decay`), ``epochs``
     passes in batches of ``batch_size`` in an order drawn from ``seed``. ``callback(step, G)``
     runs every ``callback_every`` steps and after the last (G is then in train mode: measure
     it with :func:`translate`). Ctrl-C stops cleanly (``interrupted=True``); a NaN or
@@ -160,6 +170,7 @@ def train_pix2pix(
         D = D.to(dev).train()
         opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=betas)
         names += ("loss_g", "loss_d", "d_real", "d_fake")
+    schedules = linear_decay([o for o in (opt_g, opt_d) if o is not None], total, decay)
     advice = divergence_advice(loss, lr, lr, None)
     run = Session(
         names,
@@ -175,6 +186,8 @@ def train_pix2pix(
         for idx in epoch_batches(len(data), batch_size, epochs, gen):
             m = None if m_all is None else m_all[idx]
             stats = pix2pix_step(G, D, loss, opt_g, opt_d, x_all[idx], y_all[idx], m, lam=lam)
+            for schedule in schedules:
+                schedule.step()
             step += 1
             run.record(step, *stats)
             if callback is not None and (step % callback_every == 0 or step == total):
