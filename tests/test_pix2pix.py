@@ -437,4 +437,4 @@ def test_the_shipped_repair_network_loads_and_corrects_the_diffusion_fill():
         return (psnr(out, test.targets, test.masks) - ref).mean()
 
     assert gain(mean_fill) > 3.0
-    assert gain(diffusion_fill) > -0.5  # level with diffusion (a zero-filled input: -1.3 dB)
+    assert gain(diffusion_fill) > 0.8  # more than diffusion (the earlier, shorter run: +0.8 dB)
