@@ -1,7 +1,7 @@
 """``python -m gancourse train pix2pix``: train lesson 09's pix2pix on a paired art task.
 
     python -m gancourse train pix2pix --task {sketch2art,gray2art,inpaint} [--loss {l1,l1+gan}] \\
-        --epochs E --seed S --n-samples N --samples-out F.npz [--export-model M.pt]
+        --epochs E --seed S --n-samples N --samples-out F.npz [--export-model M.pt [--export-half]]
 
 trains on ``--n-images`` pairs made by ``gancourse.data.paired_art`` and writes ``F.npz`` for
 N held-out paintings no training pair contains: ``inputs`` (N, C_in, H, W), ``targets`` and
@@ -58,6 +58,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     arg("--n-samples", type=int, default=64, help="held-out paintings to write (default 64)")
     arg("--samples-out", type=Path, required=True, help="where to write the arrays (.npz)")
     arg("--export-model", type=Path, help="also write the trained U-Net here")
+    arg("--export-half", action="store_true", help="store the exported weights as float16")
     arg("--data-seed", type=int, default=0, help="seed of the paired art (default 0)")
     arg("--image-size", type=int, default=32, help="image size in pixels (default 32)")
     arg(
@@ -162,5 +163,5 @@ def _write_outputs(args, cfg: Pix2PixConfig, result, test) -> None:
             "config": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.as_dict().items()},
             "torch": str(torch.__version__),
         }
-        save_translator({"G": G.to("cpu")}, args.export_model, info)
+        save_translator({"G": G.to("cpu")}, args.export_model, info, half=args.export_half)
         print(f"wrote the trained U-Net to {args.export_model}")
