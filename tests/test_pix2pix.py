@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from gancourse.checkpoint import load_checkpoint
 from gancourse.cli import main
 from gancourse.data.paired import (
     HELD_OUT_OFFSET,
@@ -379,7 +380,7 @@ def test_cli_writes_the_stated_arrays(tmp_path, capsys, task, loss):
     args = ["train", "pix2pix", "--task", task, "--loss", loss, "--epochs", "1", "--seed", "2",
             "--n-samples", "6", "--samples-out", str(out), "--n-images", "32", "--width", "4",
             "--max-width", "8", "--batch-size", "16", "--export-model", str(model), "--quiet",
-            "--device", "cpu"] + (["--residual", "1", "--decay", "0.5"]
+            "--device", "cpu"] + (["--residual", "1", "--decay", "0.5", "--export-half"]
                                   if task == "inpaint" else [])  # fmt: skip
     assert main(args) == 0
     z = np.load(out)
@@ -398,6 +399,14 @@ def test_cli_writes_the_stated_arrays(tmp_path, capsys, task, loss):
     assert "wrote inputs (6," in capsys.readouterr().out
     assert models["G"].residual == (task == "inpaint")  # --residual reaches the file
     assert info["config"]["decay"] == (0.5 if task == "inpaint" else 0.0)  # and --decay
+    stored = load_checkpoint(model, kind="translator")["nets"]["G"]["state_dict"]
+    dtypes = {v.dtype for v in stored.values() if v.is_floating_point()}
+    assert dtypes == {torch.float16 if task == "inpaint" else torch.float32}  # and --export-half
+    assert next(models["G"].parameters()).dtype == torch.float32  # loaded back as float32
+    with torch.no_grad():
+        again = translate(models["G"], test.inputs, test.masks if task == "inpaint" else None)
+    atol = 2e-2 if task == "inpaint" else 1e-5  # float16 weights round the outputs
+    np.testing.assert_allclose(again.numpy(), z["outputs"], atol=atol)
 
 
 def test_cli_residual_flag_takes_0_or_1(tmp_path, capsys):
@@ -424,7 +433,7 @@ def test_the_shipped_repair_network_loads_and_corrects_the_diffusion_fill():
     from gancourse import pretrained
 
     G, info = pretrained.load_art_inpainter(), pretrained.art_inpainter_info()
-    assert pretrained.ART_INPAINT_PATH.stat().st_size < 2 * 2**20
+    assert pretrained.ART_INPAINT_PATH.stat().st_size < 3 * 2**20  # float16 weights
     assert info["command"].startswith("python -m gancourse train pix2pix --task inpaint")
     assert info["task"] == "inpaint" and info["loss"] == "l1+gan"
     assert not G.training and G.in_channels == 4 and G.residual
@@ -437,4 +446,6 @@ def test_the_shipped_repair_network_loads_and_corrects_the_diffusion_fill():
         return (psnr(out, test.targets, test.masks) - ref).mean()
 
     assert gain(mean_fill) > 3.0
-    assert gain(diffusion_fill) > 0.8  # more than diffusion (the earlier, shorter run: +0.8 dB)
+    # more than diffusion: +1.75 dB on these 200 paintings, +2.15 on lesson 09's 2,000 (the
+    # earlier, narrower network: +1.0 and +1.33)
+    assert gain(diffusion_fill) > 1.5
