@@ -165,6 +165,27 @@ def test_cyclegan_trains_repeatably_and_the_ablation_drops_the_cycle_term():
     assert all(np.isfinite(r3.curves.cycle))  # still measured
 
 
+def test_cyclegan_decay_changes_the_updates_only_at_the_end():
+    a, b = domain_images("albers", 16), domain_images("rothko", 16)
+    _, nets = _tiny_nets()
+    ref = train_cyclegan(nets, a, b, epochs=2, batch_size=4, progress=False)
+    _, late_nets = _tiny_nets()
+    late = train_cyclegan(late_nets, a, b, epochs=2, batch_size=4, decay=0.25, progress=False)
+    # 8 steps, decay over the last 2: only the last step's updates are smaller (the same losses
+    # before it; in it, B -> A already sees G after the smaller A -> B update)
+    cut = {k: v[:-1] for k, v in ref.curves.as_dict().items()}
+    assert {k: v[:-1] for k, v in late.curves.as_dict().items()} == cut
+    assert late.curves.as_dict()["loss_g_ab"][-1] == ref.curves.as_dict()["loss_g_ab"][-1]
+    for name in ("G_ab", "D_b"):
+        x, y = nets[name].state_dict(), late_nets[name].state_dict()
+        assert any(not torch.equal(x[k], y[k]) for k in x), name
+    _, nets_all = _tiny_nets()
+    early = train_cyclegan(nets_all, a, b, epochs=2, batch_size=4, decay=1.0, progress=False)
+    assert early.curves.as_dict()["cycle"][1:] != ref.curves.as_dict()["cycle"][1:]
+    with pytest.raises(ValueError, match="decay must be a share of the steps"):
+        CycleGANConfig(decay=1.5)
+
+
 def test_cyclegan_stops_cleanly_on_ctrl_c():
     a, b = domain_images("albers", 16), domain_images("rothko", 16)
     _, nets = _tiny_nets()
@@ -231,7 +252,7 @@ def test_cli_writes_the_stated_arrays(tmp_path, capsys):
     args = ["train", "cyclegan", "--domains", "albers,kandinsky", "--epochs", "1", "--seed", "1",
             "--n-samples", "5", "--samples-out", str(out), "--n-images", "8", "--width", "4",
             "--n-blocks", "1", "--d-width", "4", "--batch-size", "4", "--export-model",
-            str(model), "--quiet", "--device", "cpu"]  # fmt: skip
+            str(model), "--decay", "0.5", "--quiet", "--device", "cpu"]  # fmt: skip
     assert main(args) == 0
     z = np.load(out)
     assert sorted(z.files) == sorted(["a", "a2b", "a2b2a", "b", "b2a", "b2a2b", "domains"])
@@ -242,6 +263,7 @@ def test_cli_writes_the_stated_arrays(tmp_path, capsys):
     np.testing.assert_array_equal(z["a"], held_out_domain("albers", 5).numpy())
     nets, info = load_translator(model)
     assert set(nets) == {"G_ab", "G_ba"} and info["domains"] == ["albers", "kandinsky"]
+    assert info["config"]["decay"] == 0.5  # --decay reaches the file
     x = torch.from_numpy(z["a"])
     assert torch.allclose(nets["G_ab"](x), torch.from_numpy(z["a2b"]), atol=1e-5)
     assert "wrote a, a2b, a2b2a" in capsys.readouterr().out

@@ -32,7 +32,13 @@ from gancourse.models import UPSAMPLE
 from gancourse.seeding import seeded
 from gancourse.train.history import divergence_advice
 from gancourse.train.steps import d_step, g_step
-from gancourse.translate.common import Session, TranslationResult, check_budget, epoch_batches
+from gancourse.translate.common import (
+    Session,
+    TranslationResult,
+    check_budget,
+    epoch_batches,
+    linear_decay,
+)
 from gancourse.translate.networks import (
     GENERATOR_NORMS,
     PatchDiscriminator,
@@ -147,7 +153,9 @@ class CycleGANConfig:
     alone keep, the palette of a flat-colour painting; lesson 10 measures it); ``d_width``,
     ``d_layers``: the PatchGAN discriminators (instance norm, as in the paper); ``lam_cycle``,
     ``lam_identity``: the weights of the two L1 terms (paper: 10 and half of it);
-    ``pool_size``: the image pool; ``n_images``: training paintings per style.
+    ``pool_size``: the image pool; ``n_images``: training paintings per style; ``decay``: the
+    share of the steps at the end over which the learning rates fall linearly to zero (the
+    paper: half; 0 = constant).
     """
 
     generator: str = "resnet"
@@ -166,6 +174,7 @@ class CycleGANConfig:
     betas: tuple[float, float] = (0.5, 0.999)
     pool_size: int = 50
     n_images: int = 3000
+    decay: float = 0.0
 
     def __post_init__(self) -> None:
         if self.gan_loss not in LOSSES:
@@ -178,6 +187,7 @@ class CycleGANConfig:
             raise ValueError(f"upsample must be one of {UPSAMPLE}, got {self.upsample!r}")
         if self.lam_cycle < 0 or self.lam_identity < 0:
             raise ValueError("lam_cycle and lam_identity must be >= 0")
+        linear_decay([], 1, self.decay)  # checks the share
 
     def models(self, channels: int = 3, *, seed: int = 0) -> dict[str, nn.Module]:
         """Fresh ``G_ab``, ``G_ba``, ``D_a``, ``D_b``, initialised from ``seed``."""
@@ -198,6 +208,7 @@ class CycleGANConfig:
     def train_kwargs(self) -> dict[str, Any]:
         """The arguments of :func:`train_cyclegan` this config sets."""
         keys = ("lam_cycle", "lam_identity", "gan_loss", "batch_size", "lr", "betas", "pool_size")
+        keys += ("decay",)
         return {k: getattr(self, k) for k in keys}
 
     def as_dict(self) -> dict[str, Any]:
@@ -251,6 +262,7 @@ def train_cyclegan(
     lr: float = 2e-4,
     betas: tuple[float, float] = (0.5, 0.999),
     pool_size: int = 50,
+    decay: float = 0.0,
     seed: int = 0,
     device: torch.device | str | None = None,
     callback: Callable[[int, dict[str, nn.Module]], None] | None = None,
@@ -264,7 +276,8 @@ def train_cyclegan(
     ``epochs`` passes over the smaller set, each step a batch of each style in orders drawn
     from ``seed`` (:func:`cyclegan_step`); ``lam_cycle = 0`` is the ablation without the cycle
     (the identity term, which the paper weights as a share of it, is then usually 0 too).
-    Adam(``lr``, ``betas``): one optimiser for both generators, one per discriminator.
+    Adam(``lr``, ``betas``): one optimiser for both generators, one per discriminator, their
+    rates falling linearly to zero over the last ``decay`` share of the steps (:func:`linear_decay`).
     ``callback(step, nets)`` every ``callback_every`` steps and after the last. Ctrl-C stops
     cleanly; a NaN or exploding loss raises :class:`~gancourse.train.TrainingDiverged`.
     """
@@ -278,6 +291,7 @@ def train_cyclegan(
     opt.update(
         {k: torch.optim.Adam(nets[k].parameters(), lr=lr, betas=betas) for k in ("D_a", "D_b")}
     )
+    schedules = linear_decay(list(opt.values()), total, decay)
     pools = {k: ImagePool(pool_size, seed=seed + i) for i, k in enumerate("ab")}
     loss = get_loss(gan_loss)
     run = Session(
@@ -306,6 +320,8 @@ def train_cyclegan(
                 lam_cycle=lam_cycle,
                 lam_identity=lam_identity,
             )
+            for schedule in schedules:
+                schedule.step()
             step += 1
             run.record(step, *stats)
             if callback is not None and (step % callback_every == 0 or step == total):
