@@ -7,8 +7,9 @@
 - :func:`epoch_batches`: the data order, reshuffled every epoch by a seeded generator.
 - :func:`linear_decay`: the learning-rate schedule of the pix2pix and CycleGAN papers
   (constant, then linearly down to zero); :func:`~gancourse.translate.pix2pix.train_pix2pix`
-  and :func:`~gancourse.translate.cyclegan.train_cyclegan` use it. (Lesson 03's toy trainer has the same idea with a floor,
-  :func:`gancourse.toy2d.lr_factor`, rounding its start step down.)
+  and :func:`~gancourse.translate.cyclegan.train_cyclegan` use it. (Lesson 03's toy trainer
+  has the same idea with a floor, :func:`gancourse.toy2d.lr_factor`, rounding its start step
+  down.)
 - :func:`save_translator` / :func:`load_translator`: one or more translation networks in one
   file, written atomically, with their constructor arguments and the command that made them.
 """

@@ -277,7 +277,8 @@ def train_cyclegan(
     from ``seed`` (:func:`cyclegan_step`); ``lam_cycle = 0`` is the ablation without the cycle
     (the identity term, which the paper weights as a share of it, is then usually 0 too).
     Adam(``lr``, ``betas``): one optimiser for both generators, one per discriminator, their
-    rates falling linearly to zero over the last ``decay`` share of the steps (:func:`linear_decay`).
+    rates falling linearly to zero over the last ``decay`` share of the steps
+    (:func:`~gancourse.translate.common.linear_decay`).
     ``callback(step, nets)`` every ``callback_every`` steps and after the last. Ctrl-C stops
     cleanly; a NaN or exploding loss raises :class:`~gancourse.train.TrainingDiverged`.
     """
