@@ -207,8 +207,16 @@ class CycleGANConfig:
 
     def train_kwargs(self) -> dict[str, Any]:
         """The arguments of :func:`train_cyclegan` this config sets."""
-        keys = ("lam_cycle", "lam_identity", "gan_loss", "batch_size", "lr", "betas", "pool_size")
-        keys += ("decay",)
+        keys = (
+            "lam_cycle",
+            "lam_identity",
+            "gan_loss",
+            "batch_size",
+            "lr",
+            "betas",
+            "pool_size",
+            "decay",
+        )
         return {k: getattr(self, k) for k in keys}
 
     def as_dict(self) -> dict[str, Any]:
