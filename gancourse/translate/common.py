@@ -6,10 +6,10 @@
   clock, and :class:`Curves`, the per-step record a lesson plots.
 - :func:`epoch_batches`: the data order, reshuffled every epoch by a seeded generator.
 - :func:`linear_decay`: the learning-rate schedule of the pix2pix and CycleGAN papers
-  (constant, then linearly down to zero); :func:`~gancourse.translate.pix2pix.train_pix2pix`
-  and :func:`~gancourse.translate.cyclegan.train_cyclegan` use it. (Lesson 03's toy trainer
-  has the same idea with a floor, :func:`gancourse.toy2d.lr_factor`, rounding its start step
-  down.)
+  (constant, then linearly down to zero; :func:`check_decay` checks its share);
+  :func:`~gancourse.translate.pix2pix.train_pix2pix` and
+  :func:`~gancourse.translate.cyclegan.train_cyclegan` use it. (Lesson 03's toy trainer has
+  the same idea with a floor, :func:`gancourse.toy2d.lr_factor`, rounding its start step down.)
 - :func:`save_translator` / :func:`load_translator`: one or more translation networks in one
   file, written atomically, with their constructor arguments and the command that made them.
 """
@@ -118,14 +118,20 @@ def epoch_batches(
         yield from order[: per_epoch * batch_size].view(per_epoch, batch_size)
 
 
+def check_decay(decay: float) -> float:
+    """``decay``, checked: the share of the steps :func:`linear_decay` decays over, in [0, 1]."""
+    if isinstance(decay, bool) or not 0.0 <= decay <= 1.0:
+        raise ValueError(f"decay must be a share of the steps in [0, 1] (0 = off), got {decay!r}")
+    return decay
+
+
 def linear_decay(
     optimizers: list[torch.optim.Optimizer], total: int, decay: float
 ) -> list[torch.optim.lr_scheduler.LambdaLR]:
     """Isola et al.'s and Zhu et al.'s schedule: every optimiser keeps its learning rate, then
     over the last ``decay`` share of the ``total`` steps it falls linearly towards zero
     (0 = constant; the papers: 0.5). Call each scheduler's ``step()`` after every update."""
-    if isinstance(decay, bool) or not 0.0 <= decay <= 1.0:
-        raise ValueError(f"decay must be a share of the steps in [0, 1] (0 = off), got {decay!r}")
+    check_decay(decay)
     start = total * (1.0 - decay)
 
     def factor(step: int) -> float:
@@ -209,6 +215,7 @@ __all__ = [
     "Curves",
     "Session",
     "TranslationResult",
+    "check_decay",
     "epoch_batches",
     "linear_decay",
     "load_translator",

@@ -36,6 +36,7 @@ from gancourse.translate.common import (
     Session,
     TranslationResult,
     check_budget,
+    check_decay,
     epoch_batches,
     linear_decay,
 )
@@ -187,7 +188,7 @@ class CycleGANConfig:
             raise ValueError(f"upsample must be one of {UPSAMPLE}, got {self.upsample!r}")
         if self.lam_cycle < 0 or self.lam_identity < 0:
             raise ValueError("lam_cycle and lam_identity must be >= 0")
-        linear_decay([], 1, self.decay)  # checks the share
+        check_decay(self.decay)
 
     def models(self, channels: int = 3, *, seed: int = 0) -> dict[str, nn.Module]:
         """Fresh ``G_ab``, ``G_ba``, ``D_a``, ``D_b``, initialised from ``seed``."""
