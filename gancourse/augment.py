@@ -8,7 +8,10 @@ from ``generator``.
 
 ``"color"`` (brightness, saturation, contrast) is included for completeness, but on the
 course's art it changes the very colours some styles are made of (Albers' and Rothko's
-palettes): the recommended policy is ``"translation,cutout"``.
+palettes): the recommended policy is ``"translation,cutout"``. ``"hue"`` (turn every colour
+round the colour wheel by one random angle per image) is for the opposite purpose: a
+discriminator that should judge composition and not palette (the CycleGAN of lesson 10, whose
+translations should keep their input's colours).
 """
 
 from __future__ import annotations
@@ -64,8 +67,34 @@ def cutout(x: Tensor, generator: torch.Generator | None = None, ratio: float = 0
     return x * (~inside).unsqueeze(1).to(x.dtype)
 
 
+def hue(x: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """Turn each image's colours about the grey axis by a random angle (0 to 360 degrees): every
+    hue moves round the colour wheel by the same amount, brightness and grey stay put.
+
+    A rotation by angle t about the unit vector k = (1, 1, 1)/sqrt(3) (Rodrigues):
+    R = cos t I + sin t [k]x + (1 - cos t) k k^T, applied to the RGB vector of every pixel of
+    images in [-1, 1] (whose grey axis passes through 0). A discriminator that sees only
+    hue-turned paintings cannot judge the palette (lesson 10: judge the composition, keep the
+    colours). Values can leave [-1, 1] slightly; they are not clipped (clipping has no gradient).
+    """
+    if x.shape[1] != 3:
+        raise ValueError(f"hue rotation needs RGB images (N, 3, H, W), got {tuple(x.shape)}")
+    t = 2 * torch.pi * _uniform(x, generator, 0.0, 1.0).view(-1, 1, 1)
+    k = torch.full((3,), 3**-0.5, device=x.device, dtype=x.dtype)
+    cross = (
+        torch.tensor(
+            [[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]], device=x.device, dtype=x.dtype
+        )
+        * 3**-0.5
+    )  # [k]x, the cross product with k as a matrix
+    eye = torch.eye(3, device=x.device, dtype=x.dtype)
+    R = t.cos() * eye + t.sin() * cross + (1 - t.cos()) * torch.outer(k, k)  # (N, 3, 3)
+    return torch.einsum("nij,njhw->nihw", R, x)
+
+
 POLICIES: dict[str, Callable[..., Tensor]] = {
     "color": color,
+    "hue": hue,
     "translation": translation,
     "cutout": cutout,
 }
@@ -101,6 +130,7 @@ __all__ = [
     "color",
     "cutout",
     "diff_augment",
+    "hue",
     "policy_names",
     "translation",
 ]

@@ -45,6 +45,7 @@ CONFIG_FLAGS: tuple[tuple[str, str, object, str], ...] = (
     ("--pool-size", "pool_size", int, "fakes kept in each discriminator's image pool"),
     ("--n-images", "n_images", int, "training paintings of each style"),
     ("--decay", "decay", float, "share of the steps at the end with lr falling to zero (0 = off)"),
+    ("--augment", "augment", str, "what the discriminators see, e.g. hue (default: nothing added)"),
 )
 
 

@@ -186,6 +186,23 @@ def test_cyclegan_decay_changes_the_updates_only_at_the_end():
         CycleGANConfig(decay=1.5)
 
 
+def test_cyclegan_augment_changes_what_the_discriminators_see():
+    a, b = domain_images("albers", 16), domain_images("rothko", 16)
+    _, nets = _tiny_nets()
+    ref = train_cyclegan(nets, a, b, epochs=1, batch_size=4, progress=False).curves.as_dict()
+    runs = []
+    for _ in range(2):
+        _, nets = _tiny_nets()
+        runs.append(train_cyclegan(nets, a, b, epochs=1, batch_size=4, augment="hue",
+                                   progress=False).curves.as_dict())  # fmt: skip
+    assert runs[0] == runs[1]  # seeded
+    # the first generator step is judged by the same untrained D, on hue-turned fakes
+    assert runs[0]["loss_g_ab"][0] != ref["loss_g_ab"][0]
+    with pytest.raises(ValueError, match="unknown augmentation 'hues'"):
+        CycleGANConfig(augment="hues")
+    assert CycleGANConfig(augment="hue").train_kwargs()["augment"] == "hue"
+
+
 def test_cyclegan_stops_cleanly_on_ctrl_c():
     a, b = domain_images("albers", 16), domain_images("rothko", 16)
     _, nets = _tiny_nets()
@@ -252,7 +269,8 @@ def test_cli_writes_the_stated_arrays(tmp_path, capsys):
     args = ["train", "cyclegan", "--domains", "albers,kandinsky", "--epochs", "1", "--seed", "1",
             "--n-samples", "5", "--samples-out", str(out), "--n-images", "8", "--width", "4",
             "--n-blocks", "1", "--d-width", "4", "--batch-size", "4", "--export-model",
-            str(model), "--decay", "0.5", "--quiet", "--device", "cpu"]  # fmt: skip
+            str(model), "--decay", "0.5", "--augment", "hue", "--quiet",
+            "--device", "cpu"]  # fmt: skip
     assert main(args) == 0
     z = np.load(out)
     assert sorted(z.files) == sorted(["a", "a2b", "a2b2a", "b", "b2a", "b2a2b", "domains"])
@@ -264,6 +282,7 @@ def test_cli_writes_the_stated_arrays(tmp_path, capsys):
     nets, info = load_translator(model)
     assert set(nets) == {"G_ab", "G_ba"} and info["domains"] == ["albers", "kandinsky"]
     assert info["config"]["decay"] == 0.5  # --decay reaches the file
+    assert info["config"]["augment"] == "hue"
     x = torch.from_numpy(z["a"])
     assert torch.allclose(nets["G_ab"](x), torch.from_numpy(z["a2b"]), atol=1e-5)
     assert "wrote a, a2b, a2b2a" in capsys.readouterr().out

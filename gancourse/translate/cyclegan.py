@@ -24,6 +24,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from gancourse.augment import augmenter, policy_names
 from gancourse.data.art import ART_STYLES, render_style
 from gancourse.data.paired import HELD_OUT_OFFSET
 from gancourse.device import get_device
@@ -156,7 +157,8 @@ class CycleGANConfig:
     ``lam_identity``: the weights of the two L1 terms (paper: 10 and half of it);
     ``pool_size``: the image pool; ``n_images``: training paintings per style; ``decay``: the
     share of the steps at the end over which the learning rates fall linearly to zero (the
-    paper: half; 0 = constant).
+    paper: half; 0 = constant); ``augment``: what the discriminators see (a
+    :mod:`gancourse.augment` policy such as ``"hue"``; ``""``: the paintings as they are).
     """
 
     generator: str = "resnet"
@@ -176,6 +178,7 @@ class CycleGANConfig:
     pool_size: int = 50
     n_images: int = 3000
     decay: float = 0.0
+    augment: str = ""
 
     def __post_init__(self) -> None:
         if self.gan_loss not in LOSSES:
@@ -189,6 +192,7 @@ class CycleGANConfig:
         if self.lam_cycle < 0 or self.lam_identity < 0:
             raise ValueError("lam_cycle and lam_identity must be >= 0")
         check_decay(self.decay)
+        policy_names(self.augment)
 
     def models(self, channels: int = 3, *, seed: int = 0) -> dict[str, nn.Module]:
         """Fresh ``G_ab``, ``G_ba``, ``D_a``, ``D_b``, initialised from ``seed``."""
@@ -217,6 +221,7 @@ class CycleGANConfig:
             "betas",
             "pool_size",
             "decay",
+            "augment",
         )
         return {k: getattr(self, k) for k in keys}
 
@@ -235,23 +240,28 @@ def cyclegan_step(
     *,
     lam_cycle: float = 10.0,
     lam_identity: float = 5.0,
+    augment: Callable[[Tensor], Tensor] | None = None,
 ) -> tuple[Tensor, ...]:
     """One CycleGAN update on a batch ``a`` of style A and a batch ``b`` of style B.
 
     A -> B, then B -> A: each a ``g_step`` against that direction's D with the cycle and
     identity terms as ``extra`` (``opt["G"]`` holds both generators); then each D takes a
-    ``d_step`` on real paintings against fakes from its pool. Returns the detached
+    ``d_step`` on real paintings against fakes from its pool. ``augment``: what each D sees
+    of real and fake paintings alike, in both steps (e.g. :func:`gancourse.augment.hue`: a
+    D shown hue-turned paintings judges the composition, not the palette). Returns the detached
     (adversarial) ``(loss_g_ab, loss_g_ba, loss_d_b, loss_d_a, cycle error, identity error)``.
     """
     G_ab, G_ba, D_a, D_b = nets["G_ab"], nets["G_ba"], nets["D_a"], nets["D_b"]
     fake_b = G_ab(a)
     extra, cyc_a, idt_b = direction_terms(G_ab, G_ba, a, fake_b, b, lam_cycle, lam_identity)
-    loss_g_ab = g_step(D_b, loss, opt["G"], fake_b, extra=lambda _, e=extra: e) - extra.detach()
+    loss_g_ab = g_step(D_b, loss, opt["G"], fake_b, augment=augment, extra=lambda _, e=extra: e)
+    loss_g_ab = loss_g_ab - extra.detach()
     fake_a = G_ba(b)
     extra, cyc_b, idt_a = direction_terms(G_ba, G_ab, b, fake_a, a, lam_cycle, lam_identity)
-    loss_g_ba = g_step(D_a, loss, opt["G"], fake_a, extra=lambda _, e=extra: e) - extra.detach()
-    loss_d_b = d_step(D_b, loss, opt["D_b"], b, pools["b"].query(fake_b))[0]
-    loss_d_a = d_step(D_a, loss, opt["D_a"], a, pools["a"].query(fake_a))[0]
+    loss_g_ba = g_step(D_a, loss, opt["G"], fake_a, augment=augment, extra=lambda _, e=extra: e)
+    loss_g_ba = loss_g_ba - extra.detach()
+    loss_d_b = d_step(D_b, loss, opt["D_b"], b, pools["b"].query(fake_b), augment=augment)[0]
+    loss_d_a = d_step(D_a, loss, opt["D_a"], a, pools["a"].query(fake_a), augment=augment)[0]
     return loss_g_ab, loss_g_ba, loss_d_b, loss_d_a, cyc_a + cyc_b, idt_a + idt_b
 
 
@@ -272,6 +282,7 @@ def train_cyclegan(
     betas: tuple[float, float] = (0.5, 0.999),
     pool_size: int = 50,
     decay: float = 0.0,
+    augment: str = "",
     seed: int = 0,
     device: torch.device | str | None = None,
     callback: Callable[[int, dict[str, nn.Module]], None] | None = None,
@@ -287,7 +298,9 @@ def train_cyclegan(
     (the identity term, which the paper weights as a share of it, is then usually 0 too).
     Adam(``lr``, ``betas``): one optimiser for both generators, one per discriminator, their
     rates falling linearly to zero over the last ``decay`` share of the steps
-    (:func:`~gancourse.translate.common.linear_decay`).
+    (:func:`~gancourse.translate.common.linear_decay`). ``augment``: a DiffAugment policy
+    (:mod:`gancourse.augment`, e.g. ``"hue"``) applied to everything the discriminators see,
+    its draws from ``seed``; ``""``: none.
     ``callback(step, nets)`` every ``callback_every`` steps and after the last. Ctrl-C stops
     cleanly; a NaN or exploding loss raises :class:`~gancourse.train.TrainingDiverged`.
     """
@@ -303,6 +316,8 @@ def train_cyclegan(
     )
     schedules = linear_decay(list(opt.values()), total, decay)
     pools = {k: ImagePool(pool_size, seed=seed + i) for i, k in enumerate("ab")}
+    gen_aug = torch.Generator(device=dev).manual_seed(seed + 12)
+    aug = augmenter(augment, gen_aug) if augment else None
     loss = get_loss(gan_loss)
     run = Session(
         STATS,
@@ -329,6 +344,7 @@ def train_cyclegan(
                 b_all[ib],
                 lam_cycle=lam_cycle,
                 lam_identity=lam_identity,
+                augment=aug,
             )
             for schedule in schedules:
                 schedule.step()
