@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from gancourse.cli import main
-from gancourse.translate.common import load_translator
+from gancourse.translate.common import load_translator, recalibrate_batchnorm
 from gancourse.translate.cyclegan import (
     CycleGANConfig,
     ImagePool,
@@ -201,6 +201,32 @@ def test_cyclegan_augment_changes_what_the_discriminators_see():
     with pytest.raises(ValueError, match="unknown augmentation 'hues'"):
         CycleGANConfig(augment="hues")
     assert CycleGANConfig(augment="hue").train_kwargs()["augment"] == "hue"
+
+
+def test_recalibrated_batchnorm_uses_the_statistics_of_the_given_images():
+    x = domain_images("albers", 64)
+    with torch.no_grad():
+        G = ResnetGenerator(width=4, n_blocks=1, norm="batch")
+        G.net[2].weight.mul_(3.0)  # a first norm that matters
+        trained_like = G.train()(x)  # normalised with the statistics of this very batch
+        before = G.eval()(x)  # fresh running statistics: mean 0, variance 1
+    weights = {k: v.clone() for k, v in G.state_dict().items() if "running" not in k}
+    assert (before - trained_like).abs().mean() > 0.05
+    assert recalibrate_batchnorm(G, x, batch_size=64) is G and not G.training
+    with torch.no_grad():
+        after = G(x)
+    # eval mode now matches the batch's own statistics (up to the unbiased running variance)
+    assert (after - trained_like).abs().max() < 0.005
+    assert all(torch.equal(v, G.state_dict()[k]) for k, v in weights.items())
+    assert all(m.momentum == 0.1 for m in G.modules() if isinstance(m, nn.BatchNorm2d))
+    # smaller batches: the plain mean of their statistics, close to the whole set's
+    recalibrate_batchnorm(G, x, batch_size=16)
+    with torch.no_grad():
+        assert (G(x) - trained_like).abs().mean() < 0.02
+    with pytest.raises(ValueError, match="has no batch-norm layers"):
+        recalibrate_batchnorm(ResnetGenerator(width=4, n_blocks=1, norm="none"), x)
+    with pytest.raises(ValueError, match="at least 2 images"):
+        recalibrate_batchnorm(G, x[:1])
 
 
 def test_cyclegan_stops_cleanly_on_ctrl_c():

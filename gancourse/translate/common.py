@@ -10,6 +10,9 @@
   :func:`~gancourse.translate.pix2pix.train_pix2pix` and
   :func:`~gancourse.translate.cyclegan.train_cyclegan` use it. (Lesson 03's toy trainer has
   the same idea with a floor, :func:`gancourse.toy2d.lr_factor`, rounding its start step down.)
+- :func:`recalibrate_batchnorm`: a generator's batch-norm statistics recomputed from the
+  inputs it will translate (lesson 10: a CycleGAN generator's running statistics blend every
+  kind of input it was trained on).
 - :func:`save_translator` / :func:`load_translator`: one or more translation networks in one
   file, written atomically, with their constructor arguments and the command that made them.
 """
@@ -211,6 +214,41 @@ def load_translator(
     return models, dict(obj.get("info", {}))
 
 
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, images: Tensor, *, batch_size: int = 16) -> nn.Module:
+    """Recompute the running statistics of every batch norm in ``model`` from ``images``
+    (N, C, H, W), in place, and return ``model`` in eval mode.
+
+    In training a batch norm normalises with the statistics of the batch and keeps a running
+    average of them for eval mode. A CycleGAN generator meets three kinds of batch (real
+    paintings to translate, the other generator's fakes on the way back, paintings of its own
+    target style for the identity loss), so its running average blends all three, and in eval
+    mode it normalises a real painting with statistics it never saw in training. This
+    forgets the running average and measures, batch by batch (``batch_size``, as in training),
+    the plain mean of the batch statistics over ``images`` alone. The weights do not change.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        raise ValueError(f"{type(model).__name__} has no batch-norm layers to recalibrate")
+    if len(images) < 2 or batch_size < 2:
+        raise ValueError(
+            f"need at least 2 images and batch_size >= 2, got {len(images)} and {batch_size}"
+        )
+    momenta = [m.momentum for m in norms]
+    device = next(model.parameters()).device
+    try:
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # None: a cumulative (plain) average of the batches' statistics
+        model.train()
+        for i in range(0, len(images) - 1, batch_size):  # a last batch of 1 has no variance
+            model(images[i : i + batch_size].to(device))
+    finally:
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+    return model.eval()
+
+
 __all__ = [
     "Curves",
     "Session",
@@ -219,5 +257,6 @@ __all__ = [
     "epoch_batches",
     "linear_decay",
     "load_translator",
+    "recalibrate_batchnorm",
     "save_translator",
 ]
