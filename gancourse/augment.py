@@ -80,13 +80,9 @@ def hue(x: Tensor, generator: torch.Generator | None = None) -> Tensor:
     if x.shape[1] != 3:
         raise ValueError(f"hue rotation needs RGB images (N, 3, H, W), got {tuple(x.shape)}")
     t = 2 * torch.pi * _uniform(x, generator, 0.0, 1.0).view(-1, 1, 1)
-    k = torch.full((3,), 3**-0.5, device=x.device, dtype=x.dtype)
-    cross = (
-        torch.tensor(
-            [[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]], device=x.device, dtype=x.dtype
-        )
-        * 3**-0.5
-    )  # [k]x, the cross product with k as a matrix
+    c = 3**-0.5
+    k = x.new_full((3,), c)
+    cross = x.new_tensor([[0.0, -c, c], [c, 0.0, -c], [-c, c, 0.0]])  # [k]x: v -> k x v
     eye = torch.eye(3, device=x.device, dtype=x.dtype)
     R = t.cos() * eye + t.sin() * cross + (1 - t.cos()) * torch.outer(k, k)  # (N, 3, 3)
     return torch.einsum("nij,njhw->nihw", R, x)

@@ -223,9 +223,10 @@ def recalibrate_batchnorm(model: nn.Module, images: Tensor, *, batch_size: int =
     average of them for eval mode. A CycleGAN generator meets three kinds of batch (real
     paintings to translate, the other generator's fakes on the way back, paintings of its own
     target style for the identity loss), so its running average blends all three, and in eval
-    mode it normalises a real painting with statistics it never saw in training. This
-    forgets the running average and measures, batch by batch (``batch_size``, as in training),
-    the plain mean of the batch statistics over ``images`` alone. The weights do not change.
+    mode it normalises a real painting with statistics that match none of its training
+    batches. This forgets the running average and measures, batch by batch (``batch_size``,
+    as in training), the plain mean of the batch statistics over ``images`` alone. The
+    weights do not change.
     """
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not norms:
