@@ -316,8 +316,9 @@ def train_cyclegan(
     )
     schedules = linear_decay(list(opt.values()), total, decay)
     pools = {k: ImagePool(pool_size, seed=seed + i) for i, k in enumerate("ab")}
-    gen_aug = torch.Generator(device=dev).manual_seed(seed + 12)
-    aug = augmenter(augment, gen_aug) if augment else None
+    aug = None
+    if augment:  # its own seeded draws, so the data order and pools are the same with or without
+        aug = augmenter(augment, torch.Generator(device=dev).manual_seed(seed + 12))
     loss = get_loss(gan_loss)
     run = Session(
         STATS,
